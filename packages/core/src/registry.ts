@@ -1,0 +1,59 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Module } from './module.js';
+
+export type Task = 'classification' | 'segmentation' | 'detection';
+
+/** Published figures a model is held against (torchvision metadata or the paper). */
+export interface ModelReference {
+  params?: number;
+  /** Giga multiply-accumulates at `inputShape`, conv and linear layers only. */
+  gmacs?: number;
+  source: string;
+}
+
+export interface CreateModelOptions {
+  numClasses?: number;
+  [option: string]: unknown;
+}
+
+/** One entry of the model registry: every model package registers its builders here on import. */
+export interface ModelEntry {
+  /** torchvision's builder name where there is one: 'resnet50', 'vgg16_bn'. */
+  name: string;
+  task: Task;
+  family: string;
+  description: string;
+  /** The input the model is published at: [H, W, C]. */
+  inputShape: [number, number, number];
+  /** The smallest square input side the model accepts. */
+  minInputSize: number;
+  numClasses: number;
+  reference?: ModelReference;
+  create(options?: CreateModelOptions): Module<tf.Tensor, unknown>;
+}
+
+const models = new Map<string, ModelEntry>();
+
+export function registerModel(entry: ModelEntry): void {
+  if (models.has(entry.name)) throw new Error(`model '${entry.name}' is registered twice`);
+  models.set(entry.name, entry);
+}
+
+export function listModels(filter: { task?: Task; family?: string } = {}): ModelEntry[] {
+  return [...models.values()].filter((m) => (!filter.task || m.task === filter.task) && (!filter.family || m.family === filter.family));
+}
+
+export function getModelEntry(name: string): ModelEntry {
+  const entry = models.get(name);
+  if (!entry) {
+    const known = [...models.keys()];
+    throw new Error(
+      `unknown model '${name}'; ${known.length ? `registered: ${known.join(', ')}` : 'no model is registered (import @convkit/classifiers or another model package)'}`,
+    );
+  }
+  return entry;
+}
+
+export function createModel(name: string, options?: CreateModelOptions): Module<tf.Tensor, unknown> {
+  return getModelEntry(name).create(options);
+}

@@ -52,7 +52,8 @@ export function isHostDataOf(dtype: HostDType, data: HostData): boolean {
  * element size.
  */
 export function hostDataFromBytes(dtype: HostDType, bytes: Uint8Array, littleEndian: boolean): HostData {
-  const copy = bytes.slice();
+  // Not bytes.slice(): on a Node Buffer that is a view into a shared pool, not a copy.
+  const copy = new Uint8Array(bytes);
   swapIfNeeded(copy, bytesPerElement(dtype), littleEndian);
   return new ARRAY_TYPES[dtype](copy.buffer);
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { WeightsFormatError } from '../errors.js';
 import type { HostData, HostDType, HostTensor } from './host-tensor.js';
 import { readNpy, writeNpy } from './npy.js';
+import { readSafetensors, writeSafetensors } from './safetensors.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
 
@@ -288,5 +289,16 @@ describe('writeNpy rejects', () => {
     expect(() => writeNpy({ dtype: 'int8', shape: [1.5], data: new Int8Array(1) })).toThrow(
       'npy tensor has shape [1.5]; dims must be non-negative integers',
     );
+  });
+});
+
+describe('inputs that are Node Buffers', () => {
+  it('reads a small file from a pooled Buffer (non-zero byteOffset, slice() shares memory)', async () => {
+    const { Buffer } = await import('node:buffer');
+    const file = writeNpy({ dtype: 'float32', shape: [3], data: new Float32Array([1.5, -2, 3.25]) });
+    const pooled = Buffer.from(file);
+    expect(pooled.byteOffset).toBeGreaterThan(0);
+    expect(Array.from(readNpy(pooled).data as Float32Array)).toEqual([1.5, -2, 3.25]);
+    expect(Array.from(readSafetensors(Buffer.from(writeSafetensors([['t', { dtype: 'float32', shape: [3], data: new Float32Array([1.5, -2, 3.25]) }]]))).tensors.get('t')!.data as Float32Array)).toEqual([1.5, -2, 3.25]);
   });
 });

@@ -1,0 +1,37 @@
+import { formatSummary, getModelEntry, summary } from '@convkit/core';
+import { CliError } from '../cli-error.js';
+import { selectBackend } from '../setup.js';
+
+export async function summaryCommand(name: string, options: { input?: string; json?: boolean; backend?: string }): Promise<void> {
+  const entry = lookupModel(name);
+  const [height, width, channels] = entry.inputShape;
+  const side = options.input === undefined ? undefined : parseSize(options.input);
+  const inputShape = [1, side?.[0] ?? height, side?.[1] ?? width, channels];
+  if (inputShape[1]! < entry.minInputSize || inputShape[2]! < entry.minInputSize) {
+    throw new CliError(`${name} needs an input of at least ${entry.minInputSize}x${entry.minInputSize}, got ${inputShape[1]}x${inputShape[2]}`);
+  }
+  await selectBackend(options.backend);
+  const model = entry.create();
+  try {
+    const result = summary(model, inputShape);
+    console.log(options.json ? JSON.stringify({ ...result, model: name, reference: entry.reference ?? null }, null, 2) : formatSummary({ ...result, model: name }));
+  } finally {
+    model.dispose();
+  }
+}
+
+export function lookupModel(name: string) {
+  try {
+    return getModelEntry(name);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+/** '224' or '224x320' (height x width). */
+export function parseSize(text: string): [number, number] {
+  const match = /^(\d+)(?:x(\d+))?$/.exec(text.trim());
+  if (!match) throw new CliError(`--input takes a size like 224 or 224x320, got '${text}'`);
+  const h = Number(match[1]);
+  return [h, match[2] === undefined ? h : Number(match[2])];
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, ExitCode } from './cli-error.js';
+import { modelsCommand } from './commands/models.js';
+import { summaryCommand } from './commands/summary.js';
+import { runCommand } from './commands/run.js';
+import { backendsCommand } from './commands/backends.js';
+import { demoCommand } from './commands/demo.js';
+
+const backendOption = () =>
+  new Option('--backend <name>', 'tfjs backend to run on (see `convkit backends`); default: the best available');
+
+const program = new Command()
+  .name('convkit')
+  .description('Classic convolutional networks in TypeScript: inspect, count, run and train them.')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .addHelpText('after', `
+Exit codes: 0 success, 2 bad command line, 3 rejected input (file, weights, model or backend), 1 internal error.
+
+Examples:
+  convkit models
+  convkit summary vgg16 --input 224
+  convkit summary resnet50 --json > resnet50.json
+  convkit run resnet18 --weights resnet18.safetensors --input x.npy --output y.npy --layout nchw`);
+
+program
+  .command('models')
+  .description('list every registered model with its task, parameter count and input size')
+  .option('--json', 'print JSON instead of a table')
+  .action(modelsCommand);
+
+program
+  .command('summary')
+  .description('per-layer output shapes, parameters and multiply-accumulates (conv and linear layers, torchvision\'s convention)')
+  .argument('<model>', 'a registered model name, e.g. resnet50')
+  .option('--input <size>', 'input height[xwidth] in pixels (default: the model\'s published size)')
+  .option('--json', 'print JSON: totalParams, trainableParams, macs and layers[] with name, type, outputShape, params, macs')
+  .addOption(backendOption())
+  .action(summaryCommand);
+
+program
+  .command('run')
+  .description('one forward pass in eval mode: weights (.safetensors with PyTorch names) and input (.npy) to output (.npy)')
+  .argument('<model>', 'a registered model name')
+  .option('--weights <file>', 'safetensors file, e.g. a torchvision state_dict saved with safetensors.torch.save_file (default: random init)')
+  .requiredOption('--input <file>', 'input batch as .npy float32')
+  .requiredOption('--output <file>', 'where to write the output .npy (written whole or not at all)')
+  .addOption(new Option('--layout <layout>', 'axis order of the input and image-shaped outputs').choices(['nchw', 'nhwc']).default('nhwc'))
+  .addOption(backendOption())
+  .action(runCommand);
+
+program
+  .command('backends')
+  .description('the backends registered in this installation, whether each runs here, and why not')
+  .option('--json', 'print JSON')
+  .action(backendsCommand);
+
+program
+  .command('demo')
+  .description('a tour of convkit on bundled data: every classifier counted against its paper, a layer table, a training run')
+  .option('--out <dir>', 'folder for the outputs (JSON, PNG)', 'convkit-out/demo')
+  .addOption(backendOption())
+  .action(demoCommand);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  } else if (error instanceof CliError) {
+    console.error(`convkit: ${error.message}`);
+    process.exitCode = error.exitCode;
+  } else {
+    console.error(`convkit: internal error: ${(error as Error)?.stack ?? error}`);
+    process.exitCode = ExitCode.internal;
+  }
+}

@@ -1,7 +1,11 @@
+import { getKernel, registerKernel } from '@tensorflow/tfjs-core';
 import type { BackendPlugin } from '@convkit/core';
+import { registerCpuFallbackKernels } from './kernels/cpu-fallback.js';
+import { conv2DBackpropFilterConfig } from './kernels/Conv2DBackpropFilter.js';
 
 /**
- * tfjs-backend-wasm (XNNPACK kernels, SIMD where the runtime has it). In Node the .wasm binaries are read
+ * tfjs-backend-wasm (XNNPACK kernels, SIMD where the runtime has it). The few kernels it lacks for
+ * training run on tfjs-backend-cpu (kernels/cpu-fallback.ts). In Node the .wasm binaries are read
  * from the installed package; in a browser bundle call `setWasmPaths` from
  * '@tensorflow/tfjs-backend-wasm' first if the bundler does not serve them next to the script.
  */
@@ -15,6 +19,10 @@ export const wasmBackend: BackendPlugin = {
     return { available: true };
   },
   async load() {
+    await import('@tensorflow/tfjs-backend-cpu');
     await import('@tensorflow/tfjs-backend-wasm');
+    // Kernels tfjs-backend-wasm lacks; without this one no convolution could be trained on wasm.
+    if (!getKernel(conv2DBackpropFilterConfig.kernelName, 'wasm')) registerKernel(conv2DBackpropFilterConfig);
+    registerCpuFallbackKernels();
   },
 };

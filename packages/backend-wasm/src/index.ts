@@ -4,3 +4,4 @@ import { wasmBackend } from './base.js';
 registerBackendPlugin(wasmBackend);
 
 export { wasmBackend };
+export { CPU_FALLBACK_KERNELS } from './kernels/cpu-fallback.js';

@@ -1,3 +1,4 @@
+import './gradients.js';
 export { Module, traceCalls, expectRank, expectChannels } from './module.js';
 export type { CallRecord, LoadStateDictOptions, LoadStateDictResult } from './module.js';
 export { WeightsFormatError, StateDictError, LayerInputError } from './errors.js';

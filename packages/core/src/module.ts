@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LayerInputError, StateDictError } from './errors.js';
-import { type HostTensor, type StateDict, elementCount, shapeToString } from './io/host-tensor.js';
+import { type HostDType, type HostTensor, type StateDict, elementCount, shapeToString } from './io/host-tensor.js';
 import { type ParameterLayout, fromTorchLayout, toTorchLayout, torchShape } from './layout.js';
 import { toFloat32Array } from './io/convert.js';
 
@@ -251,9 +251,9 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
       if (given.shape.length !== want.length || given.shape.some((d, i) => d !== want[i])) {
         mismatchedKeys.push(entry.name);
         problems.push(`'${entry.name}': shape ${shapeToString(given.shape)} in the file, ${shapeToString(want)} in the model`);
-      } else if (given.dtype === 'bool' || (entry.torchDtype === 'float32' && !given.dtype.startsWith('float') && given.dtype !== 'bfloat16')) {
+      } else if (!loadableDtype(given.dtype, entry.torchDtype)) {
         mismatchedKeys.push(entry.name);
-        problems.push(`'${entry.name}': dtype ${given.dtype} cannot be loaded into a float32 ${entry.kind}`);
+        problems.push(`'${entry.name}': dtype ${given.dtype} cannot be loaded into ${entry.torchDtype === 'int64' ? 'an int64' : 'a float32'} ${entry.kind}`);
       } else if (given.data.length !== elementCount(given.shape)) {
         mismatchedKeys.push(entry.name);
         problems.push(`'${entry.name}': ${given.data.length} values for shape ${shapeToString(given.shape)}`);
@@ -273,7 +273,7 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
       const given = dict.get(entry.name);
       if (!given) continue;
       const value = entry.torchDtype === 'int64' || entry.variable.dtype === 'int32'
-        ? tf.tensor(Int32Array.from(given.data as ArrayLike<number | bigint>, (v) => Number(v)), entry.variable.shape, 'int32')
+        ? tf.tensor(integerValues(given), entry.variable.shape, 'int32')
         : tf.tensor(fromTorchLayout({ ...given, data: toFloat32Array(given) }, entry.layout).data as Float32Array, entry.variable.shape, 'float32');
       entry.variable.assign(value);
       value.dispose();
@@ -285,6 +285,22 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
   dispose(): void {
     for (const entry of this.#namedEntries()) entry.variable.dispose();
   }
+}
+
+/**
+ * Floating-point tensors load into float32 parameters and buffers; int64 counters (`num_batches_tracked`)
+ * take any number, as PyTorch's copy_ does. Integers into weights or bool anywhere are more likely a wrong
+ * file than a conversion to make.
+ */
+function loadableDtype(given: HostDType, into: 'float32' | 'int64'): boolean {
+  if (into === 'int64') return given !== 'bool';
+  return given === 'float64' || given === 'float32' || given === 'float16' || given === 'bfloat16';
+}
+
+/** Values for an int32 variable; floats (16-bit ones are stored as raw bits) truncate toward zero, as PyTorch's copy_. */
+function integerValues(t: HostTensor): Int32Array {
+  if (t.dtype.startsWith('float') || t.dtype === 'bfloat16') return Int32Array.from(toFloat32Array(t), Math.trunc);
+  return Int32Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
 }
 
 /** Throws a LayerInputError unless `x` has the given rank; `layout` describes the axes for the message. */

@@ -27,7 +27,8 @@ export interface ModelSummary {
  * holds parameters or is a leaf: output shape, parameters and multiply-accumulates.
  */
 export function summary(model: Module<tf.Tensor, unknown>, inputShape: number[]): ModelSummary {
-  const wasTraining = model.training;
+  // Restored module by module: a model may hold some layers in eval mode while training (frozen BatchNorm).
+  const modes = model.namedModules().map(([, m]) => [m, m.training] as const);
   model.eval();
   const names = new Map(model.namedModules().map(([name, m]) => [m, name]));
   try {
@@ -59,7 +60,7 @@ export function summary(model: Module<tf.Tensor, unknown>, inputShape: number[])
       macs: layers.reduce((n, l) => n + l.macs, 0),
     };
   } finally {
-    model.train(wasTraining);
+    for (const [m, training] of modes) m.training = training;
   }
 }
 

@@ -24,8 +24,11 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, options: { ig
 export function smoothL1Loss(prediction: tf.Tensor, target: tf.Tensor, beta = 1): tf.Scalar {
   return tf.tidy(() => {
     const diff = tf.abs(tf.sub(prediction, target));
-    const loss = beta > 0 ? tf.where(tf.less(diff, beta), tf.div(tf.mul(0.5, tf.square(diff)), beta), tf.sub(diff, 0.5 * beta)) : diff;
-    return tf.mean(loss) as tf.Scalar;
+    if (!(beta > 0)) return tf.mean(diff) as tf.Scalar;
+    // 0.5 m^2 / beta + (|d| - m) with m = min(|d|, beta) is PyTorch's two branches in one expression;
+    // a `where` on |d| < beta would put a Less on the gradient tape, and tfjs has no gradient for Less.
+    const m = tf.minimum(diff, beta);
+    return tf.mean(tf.add(tf.div(tf.mul(0.5, tf.square(m)), beta), tf.sub(diff, m))) as tf.Scalar;
   });
 }
 
@@ -38,7 +41,17 @@ export function mseLoss(prediction: tf.Tensor, target: tf.Tensor): tf.Scalar {
  * training mode), back-propagates, updates, and resolves to the loss value. Leaves no tensors behind.
  */
 export async function trainStep(model: Module<any, any>, optimizer: tf.Optimizer, loss: () => tf.Scalar): Promise<number> {
-  const cost = optimizer.minimize(loss, true, model.trainableVariables());
+  let cost: tf.Scalar | null;
+  try {
+    cost = optimizer.minimize(loss, true, model.trainableVariables());
+  } catch (error) {
+    const kernel = /gradient function not found for (\w+)/.exec(String((error as Error)?.message))?.[1];
+    if (kernel === undefined) throw error;
+    throw new Error(
+      `the loss cannot be differentiated: tfjs has no gradient for its kernel '${kernel}'; build the loss from differentiable ops`,
+      { cause: error },
+    );
+  }
   if (!cost) throw new Error('the optimizer returned no loss');
   const [value] = await cost.data();
   cost.dispose();

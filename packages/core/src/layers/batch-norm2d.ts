@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, expectChannels, expectRank } from '../module.js';
 import { LayerInputError } from '../errors.js';
+import { shapeToString } from '../io/host-tensor.js';
 
 export interface BatchNorm2dOptions {
   eps?: number;
@@ -45,7 +46,7 @@ export class BatchNorm2d extends Module {
       let variance: tf.Tensor;
       if (useBatchStats) {
         const count = x.size / this.numFeatures;
-        if (this.training && count <= 1) throw new LayerInputError(`training needs more than one value per channel, got input shape [${x.shape}]`);
+        if (this.training && count <= 1) throw new LayerInputError(`training needs more than one value per channel, got input shape ${shapeToString(x.shape)}`);
         ({ mean, variance } = tf.moments(x, [0, 1, 2]));
         if (this.training && this.runningMean && this.runningVar && this.numBatchesTracked) {
           this.numBatchesTracked.assign(tf.add(this.numBatchesTracked, tf.scalar(1, 'int32')));
@@ -60,7 +61,10 @@ export class BatchNorm2d extends Module {
         mean = this.runningMean!;
         variance = this.runningVar!;
       }
-      return tf.batchNorm(x, mean, variance, this.bias ?? undefined, this.weight ?? undefined, this.eps);
+      // tfjs's batchNorm cannot be differentiated without scale and offset, so affine=false passes ones and zeros.
+      const scale = this.weight ?? tf.ones([this.numFeatures]);
+      const offset = this.bias ?? tf.zeros([this.numFeatures]);
+      return tf.batchNorm(x, mean, variance, offset, scale, this.eps);
     });
   }
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../module.js';
 import { LayerInputError } from '../errors.js';
+import { shapeToString } from '../io/host-tensor.js';
 
 /**
  * Concatenates feature maps along channels (`torch.cat(xs, dim=1)` in NCHW, the last axis in NHWC):
@@ -12,7 +13,7 @@ export class Concat extends Module<tf.Tensor[]> {
     const [first] = xs;
     for (const x of xs) {
       if (x.rank !== first!.rank || x.shape.slice(0, -1).some((d, i) => d !== first!.shape[i])) {
-        throw new LayerInputError(`inputs differ outside the channel axis: ${xs.map((t) => `[${t.shape}]`).join(', ')}`);
+        throw new LayerInputError(`inputs differ outside the channel axis: ${xs.map((t) => shapeToString(t.shape)).join(', ')}`);
       }
     }
     return tf.concat(xs, -1);

@@ -3,6 +3,7 @@ import { Module, expectChannels, expectRank } from '../module.js';
 import { LayerInputError } from '../errors.js';
 import { defaultUniform } from '../init.js';
 import { type Size2, pair, positivePair } from './args.js';
+import { dilateKernel } from './dilated-kernel.js';
 
 export interface ConvTranspose2dOptions {
   stride?: Size2;
@@ -70,7 +71,7 @@ export class ConvTranspose2d extends Module {
       const [dh, dw] = this.dilation;
       const [kh, kw] = [dh * (this.kernelSize[0] - 1) + 1, dw * (this.kernelSize[1] - 1) + 1];
       let filter: tf.Tensor4D = this.weight as tf.Tensor4D;
-      if (dh > 1 || dw > 1) filter = dilateKernel(filter, dh, dw);
+      if (dh > 1 || dw > 1) filter = dilateKernel(filter, this.dilation);
       // The full ("valid") transposed convolution, then PyTorch's crop by `padding` and `outputPadding`.
       const fullH = (h - 1) * this.stride[0] + kh;
       const fullW = (w - 1) * this.stride[1] + kw;
@@ -94,11 +95,4 @@ export class ConvTranspose2d extends Module {
     const [n, h, w, c] = inputs[0]!;
     return n! * h! * w! * c! * (this.outChannels / this.groups) * this.kernelSize[0] * this.kernelSize[1];
   }
-}
-
-/** Spreads kernel taps `dilation` apart with zeros between them: [kH, kW, a, b] -> [d(kH-1)+1, ...]. */
-function dilateKernel(filter: tf.Tensor4D, dh: number, dw: number): tf.Tensor4D {
-  const [kh, kw, a, b] = filter.shape;
-  const expanded = tf.pad(tf.reshape(filter, [kh, 1, kw, 1, a, b]), [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
-  return tf.slice(tf.reshape(expanded, [kh * dh, kw * dw, a, b]) as tf.Tensor4D, [0, 0, 0, 0], [dh * (kh - 1) + 1, dw * (kw - 1) + 1, a, b]);
 }

@@ -3,6 +3,7 @@ import { Module, expectChannels, expectRank } from '../module.js';
 import { LayerInputError } from '../errors.js';
 import { defaultUniform } from '../init.js';
 import { type NhwcPadding, type Size2, pair, positivePair, slidingOutputSize } from './args.js';
+import { dilateKernel } from './dilated-kernel.js';
 
 export interface Conv2dOptions {
   stride?: Size2;
@@ -61,27 +62,34 @@ export class Conv2d extends Module {
     return tf.tidy(() => {
       const [top, bottom, left, right] = this.padding;
       const pad: NhwcPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
-      // tfjs refuses stride and dilation above 1 together: convolve densely, then subsample.
-      const stridedDilation = this.stride.some((s) => s > 1) && this.dilation.some((d) => d > 1);
-      const strides = stridedDilation ? 1 : this.stride;
+      // Under tf.grads, tf.variableGrads or optimizer.minimize: gradients will be asked for.
+      const taped = tf.engine().state.gradientDepth > 0;
+      let filter = this.weight as tf.Tensor4D;
+      let dilations = this.dilation;
+      // tfjs has no gradient for dilated convolutions and refuses stride and dilation above 1 together;
+      // there the taps are spread out in the kernel instead, which costs more multiplies than native dilation.
+      if (dilations.some((d) => d > 1) && (this.stride.some((s) => s > 1) || taped)) {
+        filter = dilateKernel(filter, this.dilation);
+        dilations = [1, 1];
+      }
+      // The fused kernel's gradient always computes the filter gradient too, even when only the input's is
+      // wanted (a frozen layer), and some backends have no kernel for it: under a gradient tape, stay unfused.
+      if (this.groups === 1 && !taped) {
+        return tf.fused.conv2d({ x: x as tf.Tensor4D, filter, strides: this.stride, pad, dilations, bias: this.bias ?? undefined });
+      }
       let y: tf.Tensor4D;
       if (this.groups === 1) {
-        y = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: this.weight as tf.Tensor4D, strides, pad, dilations: this.dilation, bias: this.bias ?? undefined });
+        y = tf.conv2d(x as tf.Tensor4D, filter, this.stride, pad, 'NHWC', dilations);
       } else if (this.groups === this.inChannels) {
-        const [kh, kw] = this.kernelSize;
-        const filter = tf.reshape(this.weight, [kh, kw, this.inChannels, this.outChannels / this.inChannels]) as tf.Tensor4D;
-        y = tf.depthwiseConv2d(tf.pad(x as tf.Tensor4D, pad), filter, strides, 'valid', 'NHWC', this.dilation);
-        if (this.bias) y = tf.add(y, this.bias);
+        const [kh, kw] = filter.shape;
+        const depthwise = tf.reshape(filter, [kh, kw, this.inChannels, this.outChannels / this.inChannels]) as tf.Tensor4D;
+        y = tf.depthwiseConv2d(tf.pad(x as tf.Tensor4D, pad), depthwise, this.stride, 'valid', 'NHWC', dilations);
       } else {
         const xs = tf.split(x, this.groups, 3);
-        const ws = tf.split(this.weight, this.groups, 3);
-        y = tf.concat(xs.map((xg, g) => tf.conv2d(xg as tf.Tensor4D, ws[g] as tf.Tensor4D, strides, pad, 'NHWC', this.dilation)), 3);
-        if (this.bias) y = tf.add(y, this.bias);
+        const ws = tf.split(filter, this.groups, 3);
+        y = tf.concat(xs.map((xg, g) => tf.conv2d(xg as tf.Tensor4D, ws[g] as tf.Tensor4D, this.stride, pad, 'NHWC', dilations)), 3);
       }
-      if (stridedDilation) {
-        y = tf.stridedSlice(y, [0, 0, 0, 0], [y.shape[0], outH * this.stride[0], outW * this.stride[1], y.shape[3]], [1, this.stride[0], this.stride[1], 1]) as tf.Tensor4D;
-      }
-      return y;
+      return this.bias ? tf.add(y, this.bias) : y;
     });
   }
 

@@ -6,6 +6,7 @@ import { summaryCommand } from './commands/summary.js';
 import { runCommand } from './commands/run.js';
 import { backendsCommand } from './commands/backends.js';
 import { demoCommand } from './commands/demo.js';
+import { benchCommand, benchWorkerCommand } from './commands/bench.js';
 
 const backendOption = () =>
   new Option('--backend <name>', 'tfjs backend to run on (see `convkit backends`); default: the best available');
@@ -62,6 +63,29 @@ program
   .option('--out <dir>', 'folder for the outputs (JSON, PNG)', 'convkit-out/demo')
   .addOption(backendOption())
   .action(demoCommand);
+
+program
+  .command('bench')
+  .description('median latency and peak memory of classifiers per backend, next to onnxruntime-node and PyTorch CPU run on the same machine')
+  .option('--models <names>', 'comma-separated classifiers', 'alexnet,vgg16,googlenet,resnet50,densenet121')
+  .option('--batches <sizes>', 'comma-separated batch sizes', '1,8')
+  .option('--backends <names>', 'comma-separated convkit backends (default: every available one)')
+  .option('--repeats <n>', 'timed runs per configuration; the median is reported', '7')
+  .option('--warmup <n>', 'untimed runs first', '2')
+  .option('--no-peers', 'skip onnxruntime-node and PyTorch')
+  .option('--python <path>', 'Python with torch and torchvision, for the peers', '/usr/bin/python3')
+  .option('--out <dir>', 'folder for bench.json', 'convkit-out/bench')
+  .action(benchCommand);
+
+program
+  .command('bench-worker', { hidden: true })
+  .argument('<model>')
+  .requiredOption('--runtime <name>')
+  .requiredOption('--batches <sizes>')
+  .option('--repeats <n>', '', '7')
+  .option('--warmup <n>', '', '2')
+  .option('--onnx <file>')
+  .action(benchWorkerCommand);
 
 try {
   await program.parseAsync(process.argv);

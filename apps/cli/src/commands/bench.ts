@@ -1,0 +1,221 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { availableBackends, getModelEntry } from '@convkit/core';
+import { CliError } from '../cli-error.js';
+import { writeOutputFile } from '../files.js';
+import { progressBar } from '../progress.js';
+import { selectBackend } from '../setup.js';
+
+/** One measured configuration. Every runtime runs in a process of its own, so peak RSS is its own. */
+export interface BenchResult {
+  model: string;
+  batch: number;
+  /** 'wasm', 'cpu', ... for convkit; 'onnxruntime-node' and 'pytorch-cpu' for the peers. */
+  runtime: string;
+  medianMs: number;
+  timesMs: number[];
+  peakRssMb: number;
+  /** Peak bytes held in tfjs tensors during one forward (weights included); convkit runs only. */
+  peakTensorMb?: number;
+}
+
+export interface BenchOptions {
+  models: string;
+  batches: string;
+  backends?: string;
+  repeats: string;
+  warmup: string;
+  peers: boolean;
+  out: string;
+  python: string;
+}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const cliMain = resolve(dirname(fileURLToPath(import.meta.url)), '../main.js');
+const run = promisify(execFile);
+const maxBuffer = 64 * 1024 * 1024;
+
+const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
+
+export async function benchCommand(options: BenchOptions): Promise<void> {
+  const models = list(options.models);
+  for (const m of models) getModelEntryOrFail(m);
+  const batches = list(options.batches).map(Number);
+  if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new CliError(`--batches takes positive integers, got '${options.batches}'`);
+  const usable = (await availableBackends()).filter((b) => b.available).map((b) => b.name);
+  const backends = options.backends ? list(options.backends) : usable;
+  for (const b of backends) if (!usable.includes(b)) throw new CliError(`backend '${b}' is not available here; available: ${usable.join(', ')}`);
+
+  const jobs: { label: string; run: () => Promise<BenchResult[]> }[] = [];
+  for (const model of models) {
+    for (const backend of backends) {
+      jobs.push({ label: `${model} on ${backend}`, run: () => worker(['bench-worker', model, '--runtime', backend, '--batches', batches.join(','), '--repeats', options.repeats, '--warmup', options.warmup]) });
+    }
+  }
+  const skipped: string[] = [];
+  if (options.peers) {
+    const onnx = await onnxPeer(models, options, skipped);
+    const torch = existsSync(options.python) ? true : (skipped.push(`pytorch-cpu: ${options.python} not found`), false);
+    for (const model of models) {
+      if (onnx) jobs.push({ label: `${model} on onnxruntime-node`, run: () => worker(['bench-worker', model, '--runtime', 'onnxruntime-node', '--onnx', onnxFile(model), '--batches', batches.join(','), '--repeats', options.repeats, '--warmup', options.warmup]) });
+      if (torch) jobs.push({ label: `${model} on pytorch-cpu`, run: () => python(options.python, ['tools/bench/torch_bench.py', '--models', model, '--batches', batches.join(','), '--repeats', options.repeats, '--warmup', options.warmup]) });
+    }
+  }
+
+  const results: BenchResult[] = [];
+  const bar = progressBar('benchmarking', jobs.length);
+  for (const [i, job] of jobs.entries()) {
+    bar.update(i, job.label);
+    try {
+      results.push(...(await job.run()));
+    } catch (error) {
+      skipped.push(`${job.label}: ${firstLine(error)}`);
+    }
+  }
+  bar.update(jobs.length, 'done');
+  bar.stop();
+
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}`;
+  const out = resolve(options.out);
+  await mkdir(out, { recursive: true });
+  await writeOutputFile(resolve(out, 'bench.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, results, skipped }, null, 2)}\n`);
+  console.log(`\n${formatBenchTable(results, models, batches)}\n\nMachine: ${machine}. Median of ${options.repeats} runs after ${options.warmup} warm-up runs.`);
+  for (const s of skipped) console.log(`skipped ${s}`);
+  console.log(`\nWrote ${resolve(out, 'bench.json')}`);
+}
+
+/** Markdown table: one row per model and batch, one column per runtime, with the ratio to the fastest. */
+export function formatBenchTable(results: BenchResult[], models: string[], batches: number[]): string {
+  const runtimes = [...new Set(results.map((r) => r.runtime))];
+  const lines = [
+    `| model | batch | ${runtimes.map((r) => `${r} ms (peak RSS MB)`).join(' | ')} |`,
+    `|---|---|${runtimes.map(() => '---|').join('')}`,
+  ];
+  for (const model of models) {
+    for (const batch of batches) {
+      const row = results.filter((r) => r.model === model && r.batch === batch);
+      if (!row.length) continue;
+      const fastest = Math.min(...row.map((r) => r.medianMs));
+      const cells = runtimes.map((runtime) => {
+        const r = row.find((x) => x.runtime === runtime);
+        return r ? `${r.medianMs.toFixed(1)} (${Math.round(r.peakRssMb)}) ${(r.medianMs / fastest).toFixed(1)}x` : '-';
+      });
+      lines.push(`| ${model} | ${batch} | ${cells.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Runs inside its own process: times one model on one runtime for each batch size. */
+export async function benchWorkerCommand(model: string, options: { runtime: string; batches: string; repeats: string; warmup: string; onnx?: string }): Promise<void> {
+  const entry = getModelEntryOrFail(model);
+  const batches = list(options.batches).map(Number);
+  const [h, w, c] = entry.inputShape;
+  const results: BenchResult[] = [];
+  if (options.runtime === 'onnxruntime-node') {
+    const ort = await import('onnxruntime-node').catch(() => {
+      throw new CliError('onnxruntime-node is not installed');
+    });
+    const session = await ort.InferenceSession.create(options.onnx!, { intraOpNumThreads: cpus().length, interOpNumThreads: 1 });
+    for (const batch of batches) {
+      const input = new ort.Tensor('float32', Float32Array.from({ length: batch * c * h * w }, () => Math.random()), [batch, c, h, w]);
+      const timesMs = await time(async () => {
+        await session.run({ input });
+      }, Number(options.repeats), Number(options.warmup));
+      results.push({ model, batch, runtime: 'onnxruntime-node', medianMs: median(timesMs), timesMs, peakRssMb: 0 });
+    }
+  } else {
+    await selectBackend(options.runtime);
+    const net = entry.create();
+    net.eval();
+    for (const batch of batches) {
+      const x = tf.randomUniform([batch, h, w, c]);
+      const timesMs = await time(async () => {
+        const y = net.call(x) as tf.Tensor;
+        await y.data();
+        y.dispose();
+      }, Number(options.repeats), Number(options.warmup));
+      const profile = await tf.profile(() => {
+        (net.call(x) as tf.Tensor).dispose();
+      });
+      x.dispose();
+      results.push({ model, batch, runtime: options.runtime, medianMs: median(timesMs), timesMs, peakRssMb: 0, peakTensorMb: profile.peakBytes / 2 ** 20 });
+    }
+    net.dispose();
+  }
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify(results.map((r) => ({ ...r, peakRssMb }))));
+}
+
+async function time(fn: () => Promise<void>, repeats: number, warmup: number): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function getModelEntryOrFail(name: string) {
+  try {
+    const entry = getModelEntry(name);
+    if (entry.task !== 'classification') throw new Error(`bench times classifiers; '${name}' is a ${entry.task} model`);
+    return entry;
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+const onnxFile = (model: string) => resolve(repoRoot, '.bench-cache/onnx', `${model}.onnx`);
+
+/** Exports the models to ONNX with PyTorch (once; cached) so onnxruntime-node runs the same networks. */
+async function onnxPeer(models: string[], options: BenchOptions, skipped: string[]): Promise<boolean> {
+  try {
+    await import('onnxruntime-node');
+  } catch {
+    skipped.push('onnxruntime-node: not installed');
+    return false;
+  }
+  if (models.every((m) => existsSync(onnxFile(m)))) return true;
+  if (!existsSync(options.python)) {
+    skipped.push(`onnxruntime-node: needs ONNX exports, made with PyTorch (${options.python} not found)`);
+    return false;
+  }
+  try {
+    await run(options.python, ['tools/bench/export_onnx.py', '--models', models.join(','), '--out', '.bench-cache/onnx'], { cwd: repoRoot, maxBuffer });
+    return true;
+  } catch (error) {
+    skipped.push(`onnxruntime-node: ONNX export failed: ${firstLine(error)}`);
+    return false;
+  }
+}
+
+async function worker(args: string[]): Promise<BenchResult[]> {
+  const { stdout } = await run(process.execPath, [cliMain, ...args], { maxBuffer });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as BenchResult[];
+}
+
+async function python(executable: string, args: string[]): Promise<BenchResult[]> {
+  const { stdout } = await run(executable, args, { cwd: repoRoot, maxBuffer, env: { ...process.env, OMP_NUM_THREADS: String(cpus().length) } });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as BenchResult[];
+}
+
+function firstLine(error: unknown): string {
+  const e = error as { stderr?: string; message?: string };
+  const text = (e.stderr?.trim() || e.message || String(error)).split('\n');
+  return text.find((l) => /error/i.test(l)) ?? text[0] ?? '';
+}

@@ -1,0 +1,51 @@
+"""PyTorch CPU peer for `convkit bench`: times torchvision models in eval mode, prints JSON on stdout.
+
+Usage: /usr/bin/python3 tools/bench/torch_bench.py --models resnet50 --batches 1,8 --repeats 7
+One model per process, so the peak resident memory it reports belongs to that model.
+Runs with the same thread count as the tfjs backends get (2 on the build machines).
+"""
+import argparse
+import json
+import resource
+import statistics
+import time
+
+import torch
+import torchvision
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", required=True)
+    parser.add_argument("--batches", default="1")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--size", type=int, default=224)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    results = []
+    for name in args.models.split(","):
+        kwargs = {"aux_logits": False, "init_weights": False} if name == "googlenet" else {}
+        model = getattr(torchvision.models, name)(weights=None, **kwargs).eval()
+        for batch in [int(b) for b in args.batches.split(",")]:
+            x = torch.randn(batch, 3, args.size, args.size)
+            with torch.inference_mode():
+                for _ in range(args.warmup):
+                    model(x)
+                times = []
+                for _ in range(args.repeats):
+                    start = time.perf_counter()
+                    model(x)
+                    times.append((time.perf_counter() - start) * 1000)
+            results.append({"model": name, "batch": batch, "runtime": "pytorch-cpu",
+                            "medianMs": statistics.median(times), "timesMs": times,
+                            "version": torch.__version__})
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for r in results:
+        r["peakRssMb"] = peak_mb
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+export { type BoxFormat, boxArea, boxIou, boxConvert, clipBoxesToImage, removeSmallBoxes } from './ops/boxes.js';
+export { BoxCoder, type BoxCoderWeights, BBOX_XFORM_CLIP } from './ops/box-coder.js';
+export { nms, batchedNms, nmsHost, batchedNmsHost } from './ops/nms.js';
+export { type OutputSize } from './ops/roi-common.js';
+export { roiPool } from './ops/roi-pool.js';
+export { roiAlign, type RoiAlignOptions } from './ops/roi-align.js';
+export { AnchorGenerator, generateCellAnchors } from './ops/anchors.js';
+export { Matcher, BalancedPositiveNegativeSampler } from './ops/matcher.js';
+export { type RgbImage } from './selective-search/image.js';
+export { felzenszwalb, type FelzenszwalbOptions } from './selective-search/felzenszwalb.js';
+export { graphSegmentation, type GraphSegmentationOptions } from './selective-search/graph-segmentation.js';
+export { selectiveSearch, type SelectiveSearchOptions } from './selective-search/selective-search.js';

@@ -35,7 +35,8 @@ describe('convkit models / summary', () => {
     expect(r.code).toBe(0);
     const models = JSON.parse(r.stdout) as { name: string; task: string; params: number; inputShape: number[] }[];
     expect(models.find((m) => m.name === 'lenet5')).toMatchObject({ task: 'classification', params: 61706, inputShape: [32, 32, 1] });
-  });
+    expect(new Set(models.map((m) => m.task))).toEqual(new Set(['classification', 'segmentation', 'detection']));
+  }, 60_000);
 
   it('prints the per-layer table and the JSON totals of a model built from core layers', async () => {
     const table = await convkit('summary', 'lenet5', '--backend', 'cpu');

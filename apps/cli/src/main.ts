@@ -7,6 +7,8 @@ import { runCommand } from './commands/run.js';
 import { backendsCommand } from './commands/backends.js';
 import { demoCommand } from './commands/demo.js';
 import { benchCommand, benchWorkerCommand } from './commands/bench.js';
+import { segmentCommand } from './commands/segment.js';
+import { detectCommand } from './commands/detect.js';
 
 const backendOption = () =>
   new Option('--backend <name>', 'tfjs backend to run on (see `convkit backends`); default: the best available');
@@ -23,7 +25,9 @@ Examples:
   convkit models
   convkit summary vgg16 --input 224
   convkit summary resnet50 --json > resnet50.json
-  convkit run resnet18 --weights resnet18.safetensors --input x.npy --output y.npy --layout nchw`);
+  convkit run resnet18 --weights resnet18.safetensors --input x.npy --output y.npy --layout nchw
+  convkit segment photo.jpg --model fcn_resnet50 --weights fcn.safetensors --out mask.png
+  convkit detect photo.png --model fasterrcnn_small --weights frcnn.safetensors --out boxes.png --json`);
 
 program
   .command('models')
@@ -52,6 +56,31 @@ program
   .action(runCommand);
 
 program
+  .command('segment')
+  .description('per-pixel classes of an image (PNG or JPEG) with a segmentation model, written as a colour-coded mask')
+  .argument('<image>', 'PNG or JPEG file')
+  .requiredOption('--model <name>', 'a segmentation model, e.g. fcn_resnet50 (see `convkit models`)')
+  .option('--weights <file>', 'safetensors with the model\'s PyTorch names (default: random init, and the mask says nothing)')
+  .requiredOption('--out <file>', 'the class mask as PNG (PASCAL VOC colours)')
+  .option('--overlay <file>', 'also the mask blended over the image, PNG')
+  .option('--heatmap <file>', 'also one class\'s probability as a heat map, PNG')
+  .option('--heatmap-class <index>', 'the class of --heatmap (default: the most frequent predicted class but background)')
+  .option('--num-classes <n>', 'build the model for this many classes, to match the weights')
+  .addOption(backendOption())
+  .action(segmentCommand);
+
+program
+  .command('detect')
+  .description('objects in an image (PNG or JPEG) with a detection model: boxes, labels and scores drawn into a PNG and/or printed as JSON')
+  .argument('<image>', 'PNG or JPEG file')
+  .requiredOption('--model <name>', 'a detection model, e.g. fasterrcnn_small (see `convkit models`)')
+  .option('--weights <file>', 'safetensors with the model\'s names (default: random init, and the boxes say nothing)')
+  .option('--out <file>', 'the image with boxes drawn, PNG')
+  .option('--json', 'print the detections as JSON')
+  .addOption(backendOption())
+  .action(detectCommand);
+
+program
   .command('backends')
   .description('the backends registered in this installation, whether each runs here, and why not')
   .option('--json', 'print JSON')
@@ -69,7 +98,7 @@ program
   .description('median latency and peak memory of classifiers per backend, next to onnxruntime-node and PyTorch CPU run on the same machine')
   .option('--models <names>', 'comma-separated classifiers', 'alexnet,vgg16,googlenet,resnet50,densenet121')
   .option('--batches <sizes>', 'comma-separated batch sizes', '1,8')
-  .option('--backends <names>', 'comma-separated convkit backends (default: every available one)')
+  .option('--backends <names>', 'comma-separated convkit backends (default: every available one but cpu, which takes seconds per image)')
   .option('--repeats <n>', 'timed runs per configuration; the median is reported', '7')
   .option('--warmup <n>', 'untimed runs first', '2')
   .option('--no-peers', 'skip onnxruntime-node and PyTorch')

@@ -3,6 +3,8 @@ import { useBackend } from '@convkit/core';
 import '@convkit/backend-cpu';
 import '@convkit/backend-wasm';
 import '@convkit/classifiers';
+import '@convkit/segmentation';
+import '@convkit/detection';
 import { CliError } from './cli-error.js';
 
 // tfjs prints a notice about tfjs-node on first use in Node; convkit users pick backends with --backend.

@@ -10,3 +10,21 @@ export { type RgbImage } from './selective-search/image.js';
 export { felzenszwalb, type FelzenszwalbOptions } from './selective-search/felzenszwalb.js';
 export { graphSegmentation, type GraphSegmentationOptions } from './selective-search/graph-segmentation.js';
 export { selectiveSearch, type SelectiveSearchOptions } from './selective-search/selective-search.js';
+export { SHAPE_CLASSES, type DetectionSample, type ShapesOptions, syntheticShapes, shapesSplits, imagesToTensor } from './data/shapes.js';
+export { seededRandom, shuffledIndices } from './data/random.js';
+export { type Detections, type GroundTruth, type Evaluation, type EvaluationOptions, averagePrecision, evaluateDetections } from './eval/map.js';
+export {
+  Yolo, type YoloOptions, type YoloLayer, LeakyReLU, YOLOV1_LAYERS, YOLO_TINY_LAYERS, makeYoloLayers, yolov1, yolov1ParamCount, yoloTiny,
+  type YoloGeometry, type YoloTargets, type YoloTargetOptions, type YoloLossOptions, yoloTargets, yoloLoss,
+  type DecodeOptions, decodeYolo, decodeYoloHost,
+  type YoloTrainOptions, yoloGeometry, trainYolo, detectYolo,
+} from './yolo/index.js';
+export {
+  type Backbone, smallBackbone, RPNHead, type ProposalOptions, type RpnTargets, filterProposals, rpnTargets, rpnLoss,
+  RoIHeads, type RoIHeadsOptions, type RoITargets, type RoISamplingOptions, type PostprocessOptions, sampleRoiTargets, roiHeadsLoss, postprocessDetections,
+  FasterRCNN, type FasterRCNNOptions, fasterrcnnSmall,
+  FastRCNN, type FastRCNNOptions, type GroundTruthWithProposals, type RegionProposalOptions, fastrcnnSmall, regionProposals,
+  RCNN, type RCNNOptions, rcnnSmall,
+  type DetectorTrainOptions, type TrainableDetector, trainDetector,
+} from './rcnn/index.js';
+export { drawDetections, type DrawOptions, type RgbaImage, LABEL_COLOURS } from './draw/draw.js';

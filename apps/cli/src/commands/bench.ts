@@ -49,7 +49,8 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
   const batches = list(options.batches).map(Number);
   if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new CliError(`--batches takes positive integers, got '${options.batches}'`);
   const usable = (await availableBackends()).filter((b) => b.available).map((b) => b.name);
-  const backends = options.backends ? list(options.backends) : usable;
+  // tfjs' cpu backend needs about 12 s for one ResNet-50 image (reference.md): opt in with --backends.
+  const backends = options.backends ? list(options.backends) : usable.filter((b) => b !== 'cpu');
   for (const b of backends) if (!usable.includes(b)) throw new CliError(`backend '${b}' is not available here; available: ${usable.join(', ')}`);
 
   const jobs: { label: string; run: () => Promise<BenchResult[]> }[] = [];

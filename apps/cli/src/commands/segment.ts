@@ -1,0 +1,110 @@
+import { type ModelEntry, StateDictError, type StateDict, listModels, readSafetensors, torchShape } from '@convkit/core';
+import { type Prediction, colorizeMask, overlayMask, predictSegmentation, probabilityHeatmap } from '@convkit/segmentation';
+import { CliError } from '../cli-error.js';
+import { readInputFile, writeOutputFile } from '../files.js';
+import { encodePng, readImage } from '../images.js';
+import { selectBackend } from '../setup.js';
+import { lookupModel } from './summary.js';
+
+export interface SegmentOptions {
+  model: string;
+  weights?: string;
+  /** The colour-coded class mask (PASCAL VOC colours), PNG. */
+  out: string;
+  /** Also the mask blended over the image, PNG. */
+  overlay?: string;
+  /** Also one class's probability as a heat map, PNG. */
+  heatmap?: string;
+  /** The class of --heatmap; default the most frequent predicted class other than background (0). */
+  heatmapClass?: string;
+  /** Build the model for this many classes (weights trained for another class count). */
+  numClasses?: string;
+  backend?: string;
+}
+
+/**
+ * Input normalisation per model: torchvision's and the FCN reference's ImageNet statistics, except for
+ * fcn_tiny, which trains on the shapes data set as x - 0.5.
+ */
+const NORMALISATION: Record<string, { mean: [number, number, number]; std: [number, number, number] }> = {
+  fcn_tiny: { mean: [0.5, 0.5, 0.5], std: [1, 1, 1] },
+};
+
+/**
+ * `convkit segment <image> --model <name> [--weights file] --out mask.png [--overlay overlay.png]
+ * [--heatmap heat.png [--heatmap-class c]] [--num-classes n]`: decodes a PNG or JPEG, runs a segmentation
+ * model in eval mode and writes the per-pixel classes as a colour-coded PNG (PASCAL VOC colours). Every check (image, size, weights) comes before the first write; each file is written
+ * atomically.
+ */
+export async function segmentCommand(image: string, options: SegmentOptions): Promise<void> {
+  const entry = lookupModel(options.model);
+  if (entry.task !== 'segmentation') {
+    throw new CliError(`${entry.name} is a ${entry.task} model; segment takes one of: ${listModels({ task: 'segmentation' }).map((e) => e.name).join(', ')}`);
+  }
+  const numClasses = options.numClasses === undefined ? entry.numClasses : parseClasses(options.numClasses, '--num-classes');
+  const heatmapClass = options.heatmapClass === undefined ? null : parseClasses(options.heatmapClass, '--heatmap-class', 0);
+  if (heatmapClass !== null && heatmapClass >= numClasses) throw new CliError(`--heatmap-class ${heatmapClass} is not one of the model's ${numClasses} classes (0 to ${numClasses - 1})`);
+  const picture = await readImage(image);
+  if (picture.height < entry.minInputSize || picture.width < entry.minInputSize) {
+    throw new CliError(`${entry.name} needs an image of at least ${entry.minInputSize}x${entry.minInputSize} pixels; '${image}' is ${picture.width}x${picture.height}`);
+  }
+  let weights: StateDict | null = null;
+  if (options.weights) {
+    try {
+      weights = readSafetensors(await readInputFile(options.weights, 'weights')).tensors;
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw new CliError(`cannot read weights '${options.weights}': ${(error as Error).message}`);
+    }
+  }
+  await selectBackend(options.backend);
+  const model = entry.create({ numClasses });
+  let prediction: Prediction;
+  try {
+    if (weights) loadWeights(model, weights, entry, numClasses, options.weights!);
+    prediction = await predictSegmentation(model, picture, NORMALISATION[entry.name]);
+  } finally {
+    model.dispose();
+  }
+  const mask = encodePng(colorizeMask(prediction.classMap), picture.width, picture.height);
+  const overlay = options.overlay ? encodePng(overlayMask(picture, prediction.classMap), picture.width, picture.height) : null;
+  const counts = new Map<number, number>();
+  for (const c of prediction.classMap) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const ranked = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  const heatClass = heatmapClass ?? ranked.find(([c]) => c !== 0)?.[0] ?? 0;
+  const heatmap = options.heatmap ? encodePng(probabilityHeatmap(prediction.probabilities, prediction.numClasses, heatClass), picture.width, picture.height) : null;
+  const written = [[options.out, mask], [options.overlay, overlay], [options.heatmap, heatmap]].filter((w): w is [string, Uint8Array] => !!w[0] && !!w[1]);
+  for (const [path, bytes] of written) await writeOutputFile(path, bytes);
+  const share = ranked.map(([c, n]) => `class ${c} ${((100 * n) / prediction.classMap.length).toFixed(1)}%`);
+  console.error(`wrote ${written.map(([p]) => p).join(', ')}${heatmap ? ` (heat map of class ${heatClass})` : ''}: ${picture.width}x${picture.height}, ${share.join(', ')}`);
+}
+
+function parseClasses(value: string, option: string, min = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`${option} takes ${min ? 'a positive' : 'a non-negative'} integer, got '${value}'`);
+  return n;
+}
+
+/** Loads weights; a file for another class count gets an error that says so and what to pass. */
+function loadWeights(model: ReturnType<ModelEntry['create']>, weights: StateDict, entry: ModelEntry, numClasses: number, path: string): void {
+  try {
+    model.loadStateDict(weights);
+  } catch (error) {
+    if (!(error instanceof StateDictError)) throw error;
+    const layouts = new Map(model.namedParameterLayouts());
+    const shapes = new Map(model.namedParameters().map(([name, v]) => [name, torchShape(v.shape, layouts.get(name) ?? 'plain')]));
+    for (const key of error.mismatchedKeys) {
+      const want = shapes.get(key);
+      const got = weights.get(key)?.shape;
+      if (!want || !got || want.length !== got.length) continue;
+      const differing = want.map((d, i) => (d !== got[i] ? i : -1)).filter((i) => i >= 0);
+      if (differing.length === 1 && want[differing[0]!] === numClasses) {
+        throw new CliError(
+          `weights '${path}' are for ${got[differing[0]!]} classes ('${key}' has shape [${got.join(', ')}]), ` +
+            `but ${entry.name} was built for ${numClasses}; pass --num-classes ${got[differing[0]!]}`,
+        );
+      }
+    }
+    throw new CliError(`weights '${path}' do not fit ${entry.name}: ${error.message}`);
+  }
+}

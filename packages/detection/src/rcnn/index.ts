@@ -1,0 +1,9 @@
+export { type Backbone, smallBackbone } from './backbone.js';
+export { RPNHead, type ProposalOptions, type RpnTargets, filterProposals, rpnTargets, rpnLoss } from './rpn.js';
+export {
+  RoIHeads, type RoIHeadsOptions, type RoITargets, type RoISamplingOptions, type PostprocessOptions, sampleRoiTargets, roiHeadsLoss, postprocessDetections,
+} from './roi-heads.js';
+export { FasterRCNN, type FasterRCNNOptions, fasterrcnnSmall } from './faster-rcnn.js';
+export { FastRCNN, type FastRCNNOptions, type GroundTruthWithProposals, type RegionProposalOptions, fastrcnnSmall, regionProposals } from './fast-rcnn.js';
+export { RCNN, type RCNNOptions, rcnnSmall } from './rcnn.js';
+export { type DetectorTrainOptions, type TrainableDetector, trainDetector } from './train.js';

@@ -1,0 +1,13 @@
+export {
+  bilinearKernel, bilinearUpsamplingWeight, type SpatialLayer, type CoordMap, layerCoordMap, chainCoordMap, cropOffset, spatialLayersOf, cropTo,
+  FCN, type FCNOptions, type FcnVariant, type FcnCropOffsets, FCN_VGG16_STAGES, fcn32sVgg16, fcn16sVgg16, fcn8sVgg16, fcnStateDictFromVgg16,
+  IntermediateLayerGetter, FCNResNet, FCNHead, type FCNOutputs, type FCNResNetOptions, fcnResnet50, resizeLikeTorch,
+  FCNTiny, type FCNTinyOptions, fcnTiny,
+} from './fcn/index.js';
+export { type MetricOptions, confusionMatrix, pixelAccuracy, perClassIoU, meanIoU } from './metrics.js';
+export { vocColormap } from './colormap.js';
+export {
+  IMAGENET_MEAN, IMAGENET_STD, type ImageRgb, type Prediction, type PredictOptions,
+  argmaxClassMap, classProbabilities, predictSegmentation, colorizeMask, probabilityHeatmap, overlayMask,
+} from './predict.js';
+export { SHAPE_CLASSES, type ShapesOptions, type ShapesDataSet, makeShapes } from './datasets/shapes.js';

@@ -18,7 +18,7 @@ const requireFromClassifiers = createRequire(join(root, 'packages/classifiers/pa
 const load = (specifier) => import(pathToFileURL(requireFromClassifiers.resolve(specifier)).href);
 
 const tf = await load('@tensorflow/tfjs-core');
-const { crossEntropy, trainStep, useBackend } = await load('@convkit/core');
+const { crossEntropy, seededRandom, shuffledIndices, trainStep, useBackend } = await load('@convkit/core');
 await import(pathToFileURL(join(root, 'packages/backend-wasm/dist/index.js')).href);
 const { cifarResnet } = await import(pathToFileURL(join(root, 'packages/classifiers/dist/resnet/index.js')).href);
 const { loadDigits, splitDigits } = await import(pathToFileURL(join(root, 'packages/classifiers/dist/datasets/digits.js')).href);
@@ -36,25 +36,6 @@ const out = resolve(root, values.out);
 
 const settings = { optimizer: 'SGD, momentum 0.9', learningRate: 0.05, batchSize: 64, epochs, weightDecay: 0, augmentation: 'none' };
 
-/** mulberry32: every network sees the same batches in the same order. */
-function random(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled(count, next) {
-  const order = Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
-}
-
 async function testAccuracy(model, data) {
   model.eval();
   const predicted = tf.tidy(() => tf.argMax(model.call(tf.tensor4d(data.images, [data.count, 8, 8, 1])), 1));
@@ -69,7 +50,7 @@ async function run(depth, plain, train, test) {
   const optimizer = tf.train.momentum(settings.learningRate, 0.9);
   const images = tf.tensor4d(train.images, [train.count, 8, 8, 1]);
   const labels = tf.tensor1d(train.labels, 'int32');
-  const next = random(2015);
+  const next = seededRandom(2015);
   const history = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const started = performance.now();
@@ -77,7 +58,7 @@ async function run(depth, plain, train, test) {
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
-    const order = shuffled(train.count, next);
+    const order = shuffledIndices(train.count, next);
     for (let start = 0; start + settings.batchSize <= train.count; start += settings.batchSize) {
       const index = tf.tensor1d(order.slice(start, start + settings.batchSize), 'int32');
       const x = tf.gather(images, index);

@@ -1,31 +1,19 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, deterministicStateDict, readNpy, useBackend, writeNpy, writeSafetensors } from '@convkit/core';
 import '@convkit/backend-wasm';
 import '@convkit/classifiers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convkit } from '../test/run-cli.js';
 
-const main = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 const work = mkdtempSync(join(tmpdir(), 'convkit-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 beforeAll(async () => {
   await useBackend('wasm');
 });
 
-async function convkit(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', [main, ...args], { encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const path = (name: string) => join(work, name);
 

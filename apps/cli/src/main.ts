@@ -9,6 +9,9 @@ import { demoCommand } from './commands/demo.js';
 import { benchCommand, benchWorkerCommand } from './commands/bench.js';
 import { segmentCommand } from './commands/segment.js';
 import { detectCommand } from './commands/detect.js';
+import { classifyCommand } from './commands/classify.js';
+import { trainCommand } from './commands/train.js';
+import { DATASETS } from './training/datasets.js';
 
 const backendOption = () =>
   new Option('--backend <name>', 'tfjs backend to run on (see `convkit backends`); default: the best available');
@@ -25,9 +28,15 @@ Examples:
   convkit models
   convkit summary vgg16 --input 224
   convkit summary resnet50 --json > resnet50.json
+  convkit classify assets/images/digits-*.png --model lenet5 --weights assets/weights/lenet5-digits.safetensors
+  convkit classify photo.jpg --model resnet18 --weights resnet18.safetensors --top 5 --json
+  convkit train --model lenet5 --data digits --epochs 3 --out runs/lenet5
+  convkit train --model lenet5 --data digits --epochs 6 --out runs/lenet5 --resume runs/lenet5/checkpoints/lenet5-digits-epoch3.safetensors
+  convkit train --model fcn_tiny --data shapes-segmentation --epochs 5 --out runs/fcn
   convkit run resnet18 --weights resnet18.safetensors --input x.npy --output y.npy --layout nchw
   convkit segment photo.jpg --model fcn_resnet50 --weights fcn.safetensors --out mask.png
-  convkit detect photo.png --model fasterrcnn_small --weights frcnn.safetensors --out boxes.png --json`);
+  convkit detect photo.png --model fasterrcnn_small --weights frcnn.safetensors --out boxes.png --json
+  convkit bench --models resnet18 --batches 1 --no-peers --out bench-out`);
 
 program
   .command('models')
@@ -54,6 +63,43 @@ program
   .addOption(new Option('--layout <layout>', 'axis order of the input and image-shaped outputs').choices(['nchw', 'nhwc']).default('nhwc'))
   .addOption(backendOption())
   .action(runCommand);
+
+program
+  .command('classify')
+  .description('the top classes of PNG or JPEG images with a classifier, with their probabilities')
+  .argument('<image...>', 'PNG or JPEG files')
+  .requiredOption('--model <name>', 'a classifier, e.g. lenet5 or resnet50 (see `convkit models`)')
+  .option('--weights <file>', 'safetensors with the model\'s PyTorch names, e.g. a `convkit train` checkpoint (default: random init, and the classes say nothing)')
+  .option('--top <k>', 'how many classes to print per image', '5')
+  .option('--json', 'print JSON: results[] with image and top[] of index, label, probability')
+  .addOption(backendOption())
+  .addHelpText('after', `
+Models of up to 64x64 pixels (lenet5, cifar_resnet*) see the digits transform: grey, resized, light strokes on
+dark (dark-on-light images are inverted). Larger ones see torchvision's: resize, centre crop, ImageNet mean/std.
+Labels: a checkpoint's own class names, else ImageNet's for 1000 classes, digits 0-9 for 10.`)
+  .action(classifyCommand);
+
+program
+  .command('train')
+  .description('train a model on a bundled data set: a checkpoint per epoch, a held-out metric, loss.json and loss.png')
+  .requiredOption('--model <name>', 'the model to train, e.g. lenet5, fcn_tiny, fasterrcnn_small, yolo_tiny')
+  .addOption(new Option('--data <name>', 'the data set').choices([...DATASETS.keys()]).makeOptionMandatory())
+  .requiredOption('--epochs <n>', 'train up to this epoch (with --resume: from the checkpoint\'s epoch on)')
+  .option('--batch-size <n>', 'images per step (default: per data set and model, or the checkpoint\'s)')
+  .option('--lr <rate>', 'Adam learning rate (default: per data set and model, or the checkpoint\'s)')
+  .option('--seed <n>', 'seed of the initial weights and the batch order (default 0, or the checkpoint\'s)')
+  .option('--checkpoint-dir <dir>', 'where <model>-<data>-epoch<n>.safetensors go (default: <out>/checkpoints)')
+  .option('--resume <file>', 'go on from a checkpoint of the same model and data set')
+  .option('--out <dir>', 'folder for loss.json and loss.png', 'convkit-out/train')
+  .addOption(backendOption())
+  .addHelpText('after', `
+Data sets:
+${[...DATASETS.values()].map((d) => `  ${d.name}: ${d.description}\n    trains ${d.models().join(', ')}`).join('\n')}
+
+Each epoch starts a fresh Adam (checkpoints hold no optimizer state) and draws its batch order from the
+seed and the epoch's number, so a resumed run repeats the uninterrupted one. Checkpoints are safetensors
+with PyTorch names; their header metadata holds the epoch, the settings and the learning curve.`)
+  .action(trainCommand);
 
 program
   .command('segment')
@@ -88,7 +134,7 @@ program
 
 program
   .command('demo')
-  .description('a tour of convkit on bundled data: every classifier counted against its paper, a layer table, a training run')
+  .description('a tour of convkit on bundled images and data: classifiers counted against their papers, digits classified, a segmentation, detections, selective search, a training run')
   .option('--out <dir>', 'folder for the outputs (JSON, PNG)', 'convkit-out/demo')
   .addOption(backendOption())
   .action(demoCommand);
@@ -103,7 +149,7 @@ program
   .option('--warmup <n>', 'untimed runs first', '2')
   .option('--no-peers', 'skip onnxruntime-node and PyTorch')
   .option('--python <path>', 'Python with torch and torchvision, for the peers', '/usr/bin/python3')
-  .option('--out <dir>', 'folder for bench.json', 'convkit-out/bench')
+  .option('--out <dir>', 'folder for bench.json and bench.png (the bar chart)', 'convkit-out/bench')
   .action(benchCommand);
 
 program

@@ -1,6 +1,8 @@
 import { type ModelEntry, type Task, listModels } from '@convkit/core';
-// Each model package registers its models on import: adding segmentation or detection to the demo is one line here.
+// Each model package registers its models on import.
 import '@convkit/classifiers';
+import '@convkit/segmentation';
+import '@convkit/detection';
 
 export const TASK_LABELS: Record<Task, string> = {
   classification: 'Classification',
@@ -8,9 +10,10 @@ export const TASK_LABELS: Record<Task, string> = {
   detection: 'Detection',
 };
 
-/** The tasks that have at least one registered model, in the registry's order. */
+/** The tasks that have at least one registered model, in the order of TASK_LABELS (import order would vary with the bundle). */
 export function registeredTasks(): Task[] {
-  return [...new Set(listModels().map((m) => m.task))];
+  const tasks = new Set(listModels().map((m) => m.task));
+  return (Object.keys(TASK_LABELS) as Task[]).filter((t) => tasks.has(t));
 }
 
 export function modelsFor(task?: Task): ModelEntry[] {

@@ -8,6 +8,7 @@ export { toFloat32Array } from './io/convert.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';
 export { readNpy, writeNpy } from './io/npy.js';
 export { deterministicStateDict } from './deterministic.js';
+export { seededRandom, shuffledIndices } from './random.js';
 export { defaultUniform, kaimingNormalFanOut, normal } from './init.js';
 export { type Size2, slidingOutputSize } from './layers/args.js';
 export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';

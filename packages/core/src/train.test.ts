@@ -9,18 +9,9 @@ import { MaxPool2d } from './layers/max-pool2d.js';
 import { ReLU } from './layers/relu.js';
 import { Sequential } from './layers/sequential.js';
 import type { Module } from './module.js';
+import { seededRandom } from './random.js';
 import { testBackends, useTestBackend } from './test-backends.js';
 import { crossEntropy, trainStep } from './train.js';
-
-/** mulberry32: a seeded generator, so the data set is the same on every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Bars on noise: x: [n, 8, 8, 1], label 0 for a vertical bar, 1 for a horizontal one, at a random
@@ -28,7 +19,7 @@ function random(seed: number): () => number {
  * weights would need opposite signs), so a model needs a hidden layer or a convolution.
  */
 function bars(n: number, seed: number): { x: tf.Tensor4D; labels: tf.Tensor1D } {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pixels = new Float32Array(n * 64);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {

@@ -11,7 +11,6 @@ export { felzenszwalb, type FelzenszwalbOptions } from './selective-search/felze
 export { graphSegmentation, type GraphSegmentationOptions } from './selective-search/graph-segmentation.js';
 export { selectiveSearch, type SelectiveSearchOptions } from './selective-search/selective-search.js';
 export { SHAPE_CLASSES, type DetectionSample, type ShapesOptions, syntheticShapes, shapesSplits, imagesToTensor } from './data/shapes.js';
-export { seededRandom, shuffledIndices } from './data/random.js';
 export { type Detections, type GroundTruth, type Evaluation, type EvaluationOptions, averagePrecision, evaluateDetections } from './eval/map.js';
 export {
   Yolo, type YoloOptions, type YoloLayer, LeakyReLU, YOLOV1_LAYERS, YOLO_TINY_LAYERS, makeYoloLayers, yolov1, yolov1ParamCount, yoloTiny,
@@ -27,4 +26,5 @@ export {
   RCNN, type RCNNOptions, rcnnSmall,
   type DetectorTrainOptions, type TrainableDetector, trainDetector,
 } from './rcnn/index.js';
+export { type EpochOptions, trainEpochs } from './train.js';
 export { drawDetections, type DrawOptions, type RgbaImage, LABEL_COLOURS } from './draw/draw.js';

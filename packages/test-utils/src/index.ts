@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
-import { availableBackends, useBackend } from '@convkit/core';
+import { type Module, availableBackends, torchShape, useBackend } from '@convkit/core';
 import '@convkit/backend-cpu';
 import '@convkit/backend-wasm';
 
@@ -54,4 +55,26 @@ export function nchwToNhwc(data: ArrayLike<number>, [n, c, h, w]: number[]): Flo
 /** The number of live tensors, to assert that a block of work leaks none. */
 export function liveTensors(): number {
   return tf.memory().numTensors;
+}
+
+/**
+ * Names and PyTorch shapes in state_dict order (each module's parameters, its buffers, then its
+ * children), without reading weights: what torchvision's key fixtures list.
+ */
+export function stateDictListing(model: Module<any, any>): [string, number[]][] {
+  const layouts = new Map(model.namedParameterLayouts());
+  const parameters = model.namedParameters();
+  const buffers = model.namedBuffers();
+  const listing: [string, number[]][] = [];
+  for (const [prefix] of model.namedModules()) {
+    const own = (name: string) => name.slice(0, Math.max(0, name.lastIndexOf('.'))) === prefix;
+    for (const [name, v] of parameters) if (own(name)) listing.push([name, torchShape(v.shape, layouts.get(name)!)]);
+    for (const [name, v] of buffers) if (own(name)) listing.push([name, v.shape.slice()]);
+  }
+  return listing;
+}
+
+/** SHA-256 of a listing as tools/fixtures/make_classifier_keys.py hashes it: one "key d0,d1,..." line per entry. */
+export function stateDictDigest(listing: [string, number[]][]): string {
+  return createHash('sha256').update(listing.map(([key, shape]) => `${key} ${shape.join(',')}`).join('\n')).digest('hex');
 }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { availableBackends, getModelEntry } from '@convkit/core';
+import { barChart } from '../charts.js';
 import { CliError } from '../cli-error.js';
 import { writeOutputFile } from '../files.js';
 import { progressBar } from '../progress.js';
@@ -86,9 +87,14 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
   const out = resolve(options.out);
   await mkdir(out, { recursive: true });
   await writeOutputFile(resolve(out, 'bench.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, results, skipped }, null, 2)}\n`);
+  const written = [resolve(out, 'bench.json')];
+  if (results.length) {
+    await writeOutputFile(resolve(out, 'bench.png'), benchChart(results, `Median forward latency, ${machine}`));
+    written.push(resolve(out, 'bench.png'));
+  }
   console.log(`\n${formatBenchTable(results, models, batches)}\n\nMachine: ${machine}. Median of ${options.repeats} runs after ${options.warmup} warm-up runs.`);
   for (const s of skipped) console.log(`skipped ${s}`);
-  console.log(`\nWrote ${resolve(out, 'bench.json')}`);
+  console.log(`\nWrote ${written.join(' and ')}`);
 }
 
 /** Markdown table: one row per model and batch, one column per runtime, with the ratio to the fastest. */
@@ -111,6 +117,11 @@ export function formatBenchTable(results: BenchResult[], models: string[], batch
     }
   }
   return lines.join('\n');
+}
+
+/** The results as a bar chart PNG: one group of bars per model and batch, one colour per runtime. */
+export function benchChart(results: readonly BenchResult[], title: string): Uint8Array {
+  return barChart(results.map((r) => ({ group: `${r.model}, batch ${r.batch}`, series: r.runtime, value: r.medianMs })), { title, valueLabel: 'median latency (ms), shorter is faster' });
 }
 
 /** Runs inside its own process: times one model on one runtime for each batch size. */

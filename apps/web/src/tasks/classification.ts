@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelEntry } from '@convkit/core';
-import imagenetClasses from '../assets/imagenet-classes.json';
+import { className, classNames } from '../classes.js';
 import { element } from '../format.js';
-import type { TaskView } from './index.js';
+import { toInput } from '../image.js';
+import type { Ran, TaskView } from './index.js';
 
 export interface Prediction {
   index: number;
@@ -10,9 +10,9 @@ export interface Prediction {
   probability: number;
 }
 
-/** Class names for a model's outputs: ImageNet's for the 1000-way classifiers, indices otherwise. */
-export function classLabel(entry: ModelEntry, index: number): string {
-  return entry.numClasses === 1000 ? imagenetClasses[index]! : `class ${index}`;
+export interface Classified extends Ran {
+  predictions: Prediction[];
+  names: readonly string[] | null;
 }
 
 /** Softmax over one row of logits and its k most probable classes, computed on the host. */
@@ -32,24 +32,42 @@ export function topK(logits: Float32Array, k: number): { index: number; probabil
 }
 
 /** Logits [1, numClasses] -> the top 5 with probabilities. */
-export const classificationView: TaskView<Prediction[]> = {
-  async interpret(output, entry) {
-    if (!(output instanceof tf.Tensor) || output.rank !== 2) throw new Error(`${entry.name} should return logits [N, classes]; got ${describe(output)}`);
-    // tf.topk on webgl reads small tensors back synchronously, stalling the page; one async read instead.
-    const logits = (await output.data()) as Float32Array;
-    return topK(logits.subarray(0, output.shape[1]!), 5).map(({ index, probability }) => ({ index, label: classLabel(entry, index), probability }));
+export const classificationView: TaskView<Classified> = {
+  async run(model, entry, image) {
+    const x = toInput(image, entry.inputShape);
+    try {
+      const output = model.call(x);
+      try {
+        if (!(output instanceof tf.Tensor) || output.rank !== 2) throw new Error(`${entry.name} should return logits [N, classes]; got ${describe(output)}`);
+        // tf.topk on webgl reads small tensors back synchronously, stalling the page; one async read instead.
+        const logits = (await output.data()) as Float32Array;
+        const names = classNames(entry);
+        const predictions = topK(logits.subarray(0, output.shape[1]!), 5).map(({ index, probability }) => ({ index, label: className(names, index), probability }));
+        return { input: [entry.inputShape[0], entry.inputShape[1]], predictions, names };
+      } finally {
+        tf.dispose(output as tf.TensorContainer);
+      }
+    } finally {
+      x.dispose();
+    }
   },
-  render(predictions, container) {
+  async render(result, container, _image, truth) {
     const list = element('ol');
     list.className = 'top5';
-    for (const p of predictions) {
+    for (const p of result.predictions) {
       const item = element('li');
       const bar = element('span', undefined, 'bar');
       bar.style.width = `${Math.max(1, p.probability * 100)}%`;
       item.append(element('span', p.label, 'label'), element('span', `${(p.probability * 100).toFixed(2)}%`, 'score'), bar);
       list.append(item);
     }
-    container.replaceChildren(list);
+    const nodes: HTMLElement[] = [list];
+    if (truth?.kind === 'label') {
+      const top = result.predictions[0]!;
+      const expected = className(result.names, truth.index);
+      nodes.push(element('p', `The sample is ${expected}: ${top.index === truth.index ? 'the top class is right' : `the top class, ${top.label}, is wrong`}.`, 'truth'));
+    }
+    container.replaceChildren(...nodes);
   },
 };
 

@@ -1,28 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, deterministicStateDict, trainStep } from '@convkit/core';
+import { crossEntropy, deterministicStateDict, seededRandom, shuffledIndices, trainStep } from '@convkit/core';
 import { testBackends, useBackend } from '@convkit/test-utils';
 import { describe, expect, it } from 'vitest';
 import { type Digits, loadDigits, splitDigits } from '../datasets/digits.js';
 import { cifarResnet } from './cifar-resnet.js';
-
-/** mulberry32, so the batch order, like the weights, is the same on every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled(count: number, next: () => number): number[] {
-  const order = Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
 
 async function accuracy(model: ReturnType<typeof cifarResnet>, data: Digits): Promise<number> {
   model.eval();
@@ -47,12 +28,12 @@ describe.each(backends)('training a ResNet from scratch on real digits (%s)', (b
     const images = tf.tensor4d(train.images, [train.count, 8, 8, 1]);
     const labels = tf.tensor1d(train.labels, 'int32');
     const before = tf.memory().numTensors;
-    const next = random(12345);
+    const next = seededRandom(12345);
     const batch = 64;
     const epochLoss: number[] = [];
     for (let epoch = 0; epoch < 4; epoch++) {
       model.train();
-      const order = shuffled(train.count, next);
+      const order = shuffledIndices(train.count, next);
       let sum = 0;
       let steps = 0;
       for (let start = 0; start + batch <= train.count; start += batch) {

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type Module, getModelEntry, listModels, summary, torchShape } from '@convkit/core';
-import { testBackends, useBackend } from '@convkit/test-utils';
+import { getModelEntry, listModels, summary } from '@convkit/core';
+import { stateDictDigest, stateDictListing, testBackends, useBackend } from '@convkit/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BasicBlock, Bottleneck, CifarResNet, ResNet, ZeroPadShortcut,
@@ -13,23 +12,6 @@ interface KeysFixture {
   models: Record<string, { params: number; entries: number; sha256: string; state_dict?: [string, number[]][] }>;
 }
 const torchvision = JSON.parse(readFileSync(new URL('./fixtures/torchvision-keys.json', import.meta.url), 'utf8')) as KeysFixture;
-
-/** Names and PyTorch shapes in state_dict order (each module's parameters, its buffers, then its children), without reading weights. */
-function stateDictListing(model: Module<any, any>): [string, number[]][] {
-  const layouts = new Map(model.namedParameterLayouts());
-  const parameters = model.namedParameters();
-  const buffers = model.namedBuffers();
-  const listing: [string, number[]][] = [];
-  for (const [prefix] of model.namedModules()) {
-    const own = (name: string) => name.slice(0, Math.max(0, name.lastIndexOf('.'))) === prefix;
-    for (const [name, v] of parameters) if (own(name)) listing.push([name, torchShape(v.shape, layouts.get(name)!)]);
-    for (const [name, v] of buffers) if (own(name)) listing.push([name, v.shape.slice()]);
-  }
-  return listing;
-}
-
-const digest = (listing: [string, number[]][]) =>
-  createHash('sha256').update(listing.map(([key, shape]) => `${key} ${shape.join(',')}`).join('\n')).digest('hex');
 
 const builders = { resnet18, resnet34, resnet50, resnet101, resnet152 };
 const backends = await testBackends();
@@ -45,7 +27,7 @@ describe('ResNet: torchvision names and counts', () => {
     const listing = stateDictListing(model);
     if (expected.state_dict) expect(listing).toEqual(expected.state_dict);
     expect(listing.length).toBe(expected.entries);
-    expect(digest(listing)).toBe(expected.sha256);
+    expect(stateDictDigest(listing)).toBe(expected.sha256);
     expect(model.countParams()).toBe(expected.params);
     expect(getModelEntry(name).reference?.params).toBe(expected.params);
     model.dispose();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { seededRandom } from '@convkit/core';
 import type { RgbImage } from '../selective-search/image.js';
-import { seededRandom } from './random.js';
 
 /** The classes of the synthetic set, by label: 0 disc (red), 1 square (green), 2 triangle (blue). */
 export const SHAPE_CLASSES = ['disc', 'square', 'triangle'] as const;

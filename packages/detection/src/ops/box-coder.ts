@@ -75,4 +75,42 @@ export class BoxCoder {
       return tf.reshape(decoded, [n, codes]) as tf.Tensor2D;
     });
   }
+
+  /**
+   * `decode` on host values, for the small per-image decodes of proposal filtering: no device round
+   * trip, so nothing waits on a GPU. The same float32 steps in the same order (each result rounded with
+   * Math.fround, as a float32 tensor stores it). relCodes [N * 4 K], boxes [N * 4] -> [N * 4 K].
+   */
+  decodeHost(relCodes: Float32Array, boxes: Float32Array): Float32Array {
+    const n = boxes.length / 4;
+    const codes = n === 0 ? 0 : relCodes.length / n;
+    if (!Number.isInteger(n) || codes % 4 !== 0 || codes * n !== relCodes.length) {
+      throw new Error(`decodeHost needs relCodes [N * 4 K] and boxes [N * 4] values, got ${relCodes.length} and ${boxes.length}`);
+    }
+    const f = Math.fround;
+    const [wx, wy, ww, wh] = this.weights;
+    const clip = f(this.bboxXformClip);
+    const out = new Float32Array(relCodes.length);
+    for (let i = 0; i < n; i++) {
+      const width = f(boxes[4 * i + 2]! - boxes[4 * i]!);
+      const height = f(boxes[4 * i + 3]! - boxes[4 * i + 1]!);
+      const cx = f(boxes[4 * i]! + f(0.5 * width));
+      const cy = f(boxes[4 * i + 1]! + f(0.5 * height));
+      for (let j = i * codes; j < (i + 1) * codes; j += 4) {
+        const dx = f(relCodes[j]! / wx);
+        const dy = f(relCodes[j + 1]! / wy);
+        const dw = Math.min(f(relCodes[j + 2]! / ww), clip);
+        const dh = Math.min(f(relCodes[j + 3]! / wh), clip);
+        const predCx = f(f(dx * width) + cx);
+        const predCy = f(f(dy * height) + cy);
+        const halfW = f(0.5 * f(f(Math.exp(dw)) * width));
+        const halfH = f(0.5 * f(f(Math.exp(dh)) * height));
+        out[j] = predCx - halfW;
+        out[j + 1] = predCy - halfH;
+        out[j + 2] = predCx + halfW;
+        out[j + 3] = predCy + halfH;
+      }
+    }
+    return out;
+  }
 }

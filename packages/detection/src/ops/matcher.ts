@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { seededRandom } from '@convkit/core';
 
 /**
  * Assigns each prediction (anchor or proposal) to a ground-truth box, as torchvision's det_utils.Matcher.
@@ -74,18 +75,6 @@ export class Matcher {
   }
 }
 
-/** mulberry32: a small seeded generator, so that sampling is reproducible run to run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Picks the training examples of one image, as torchvision's det_utils.BalancedPositiveNegativeSampler:
  * up to floor(batchSizePerImage * positiveFraction) positives (labels >= 1), then negatives (label 0) to
@@ -101,7 +90,7 @@ export class BalancedPositiveNegativeSampler {
     readonly positiveFraction: number,
     seed = 0,
   ) {
-    this.#random = mulberry32(seed);
+    this.#random = seededRandom(seed);
   }
 
   /** The first `count` entries of a uniformly random permutation of `items` (Fisher-Yates). */

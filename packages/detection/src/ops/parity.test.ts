@@ -117,6 +117,8 @@ describe.each(backends)('detection ops on %s', (backend) => {
     expectClose(await targets.data(), flat(c.targets), 1e-6, 'encode');
     expectClose(await decoded.data(), flat(c.decoded), 1e-6, 'decode');
     expect(decoded.shape).toEqual(shapeOf(c.decoded).length === 2 ? shapeOf(c.decoded) : [0, 4]);
+    expectClose(coder.decodeHost(Float32Array.from(flat(c.rel_codes)), Float32Array.from(flat(c.boxes))), flat(c.decoded), 1e-6, 'decodeHost');
+    tf.dispose([targets, decoded]);
   });
 
   it.each(nmsCases)('nms and batched_nms: $name at IoU $threshold', async (c) => {

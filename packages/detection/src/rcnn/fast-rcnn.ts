@@ -93,7 +93,7 @@ export class FastRCNN extends Module<tf.Tensor, tf.Tensor> {
     const k = rois.length / 5;
     if (k === 0) return images.map(() => ({ boxes: new Float32Array(0), scores: new Float32Array(0), labels: new Int32Array(0) }));
     const heads = tf.tidy(() => this.roiHeads.call({ features: this.backbone.body.call(imagesToTensor(images)) as tf.Tensor4D, rois: tf.tensor2d(rois, [k, 5]) }));
-    const result = postprocessDetections(heads.scores, heads.deltas, rois, images.length, this.imageSize, this.roiHeads.coder, options);
+    const result = await postprocessDetections(heads.scores, heads.deltas, rois, images.length, this.imageSize, this.roiHeads.coder, options);
     tf.dispose([heads.scores, heads.deltas]);
     return result;
   }

@@ -114,7 +114,7 @@ export class FasterRCNN extends Module<tf.Tensor, { objectness: tf.Tensor2D; del
       }
       const heads = tf.tidy(() => this.roiHeads.call({ features, rois: tf.tensor2d(rois, [k, 5]) }));
       features.dispose();
-      const result = postprocessDetections(heads.scores, heads.deltas, rois, images.length, this.imageSize, this.roiHeads.coder, options);
+      const result = await postprocessDetections(heads.scores, heads.deltas, rois, images.length, this.imageSize, this.roiHeads.coder, options);
       tf.dispose([heads.scores, heads.deltas]);
       return result;
     } finally {

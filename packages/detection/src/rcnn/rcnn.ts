@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Conv2d, Flatten, Linear, Module, ReLU, Sequential, crossEntropy, registerModel } from '@convkit/core';
+import { BatchNorm2d, Conv2d, crossEntropy, Flatten, Linear, Module, registerModel, ReLU, seededRandom, Sequential, shuffledIndices } from '@convkit/core';
 import type { DetectionSample } from '../data/shapes.js';
-import { seededRandom, shuffledIndices } from '../data/random.js';
 import type { Detections } from '../eval/map.js';
 import { BoxCoder } from '../ops/box-coder.js';
 import { batchedNmsHost } from '../ops/nms.js';

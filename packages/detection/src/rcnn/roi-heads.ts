@@ -154,16 +154,23 @@ export interface PostprocessOptions {
  * dropped; per-class NMS; the best `maxDetections`. Labels come back 0-based (the background removed).
  * scores [K, C + 1], deltas [K, 4 (C + 1)], rois [K, 5] as given to the heads.
  */
-export function postprocessDetections(
+export async function postprocessDetections(
   scores: tf.Tensor2D, deltas: tf.Tensor2D, rois: Float32Array, numImages: number, imageSize: readonly [number, number],
   coder: BoxCoder, options: PostprocessOptions = {},
-): Detections[] {
+): Promise<Detections[]> {
   const k = scores.shape[0];
   const classes = scores.shape[1];
-  const [probabilities, decoded] = k === 0 ? [new Float32Array(0), new Float32Array(0)] : tf.tidy(() => {
-    const boxes = tf.slice(tf.tensor2d(rois, [k, 5]), [0, 1], [k, 4]);
-    return [tf.softmax(scores).dataSync() as Float32Array, coder.decode(deltas, boxes).dataSync() as Float32Array];
-  });
+  let probabilities: Float32Array = new Float32Array(0);
+  let decoded: Float32Array = new Float32Array(0);
+  if (k > 0) {
+    // Read back without blocking: on webgl a dataSync here stalls the page until the GPU is done.
+    const [p, d] = tf.tidy(() => [tf.softmax(scores), coder.decode(deltas, tf.slice(tf.tensor2d(rois, [k, 5]), [0, 1], [k, 4]))]);
+    try {
+      [probabilities, decoded] = (await Promise.all([p!.data(), d!.data()])) as [Float32Array, Float32Array];
+    } finally {
+      tf.dispose([p!, d!]);
+    }
+  }
   const threshold = options.scoreThreshold ?? 0.05;
   const perImage = Array.from({ length: numImages }, () => ({ boxes: [] as number[], scores: [] as number[], labels: [] as number[] }));
   for (let i = 0; i < k; i++) {

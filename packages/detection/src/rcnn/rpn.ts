@@ -68,10 +68,8 @@ export function filterProposals(
       out.push({ boxes: new Float32Array(0), scores: new Float32Array(0) });
       continue;
     }
-    const decoded = tf.tidy(() => {
-      const pick = (source: Float32Array, offset: number) => Float32Array.from(order.flatMap((i) => Array.from(source.subarray(offset + 4 * i, offset + 4 * i + 4))));
-      return coder.decode(tf.tensor2d(pick(deltas, image * total * 4), [order.length, 4]), tf.tensor2d(pick(anchors, 0), [order.length, 4])).dataSync() as Float32Array;
-    });
+    const pick = (source: Float32Array, offset: number) => Float32Array.from(order.flatMap((i) => Array.from(source.subarray(offset + 4 * i, offset + 4 * i + 4))));
+    const decoded = coder.decodeHost(pick(deltas, image * total * 4), pick(anchors, 0));
     const kept = clipAndFilter(decoded, imageSize, options.minSize ?? 1);
     const boxes = Float32Array.from(kept.flatMap((i) => Array.from(decoded.subarray(4 * i, 4 * i + 4))));
     const scores = Float32Array.from(kept, (i) => logits[order[i]!]!);

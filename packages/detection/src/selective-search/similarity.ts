@@ -35,22 +35,25 @@ function mergeHistograms(h: Float32Array, bins: number, sizes: Int32Array, r1: n
   }
 }
 
-/** Colour: intersection of 25-bin per-channel histograms, normalised over all channels together. */
-export class ColorSimilarity implements Strategy {
+/** Per-region histograms before normalisation: `counts` [regions * bins], `totals` [regions]. */
+interface RegionCounts {
+  bins: number;
+  counts: ArrayLike<number>;
+  totals: ArrayLike<number>;
+}
+
+/** Histogram intersection of normalised per-region histograms, merged size-weighted. */
+abstract class HistogramSimilarity implements Strategy {
   #h = new Float32Array(0);
   #bins = 0;
   #sizes: Int32Array = new Int32Array(0);
 
-  setImage(image: Channels, { labels, count }: Segmentation, sizes: Int32Array): void {
-    const bins = (this.#bins = 25 * image.channels);
-    const counts = new Float64Array(count * bins);
-    const totals = new Float64Array(count);
-    for (let p = 0; p < labels.length; p++) {
-      const r = labels[p]!;
-      for (let c = 0; c < image.channels; c++) counts[r * bins + c * 25 + Math.floor((image.data[p * image.channels + c]! * 25) / 256)]++;
-      totals[r] += image.channels;
-    }
-    this.#h = new Float32Array(count * bins);
+  protected abstract count(image: Channels, segmentation: Segmentation, texture: Uint8Array[]): RegionCounts;
+
+  setImage(image: Channels, segmentation: Segmentation, sizes: Int32Array, texture: Uint8Array[]): void {
+    const { bins, counts, totals } = this.count(image, segmentation, texture);
+    this.#bins = bins;
+    this.#h = new Float32Array(counts.length);
     for (let i = 0; i < counts.length; i++) this.#h[i] = counts[i]! / totals[Math.floor(i / bins)]!;
     this.#sizes = sizes;
   }
@@ -64,14 +67,25 @@ export class ColorSimilarity implements Strategy {
   }
 }
 
-/** Texture: intersection of 10-bin histograms of the eight oriented derivatives of each channel. */
-export class TextureSimilarity implements Strategy {
-  #h = new Float32Array(0);
-  #bins = 0;
-  #sizes: Int32Array = new Int32Array(0);
+/** Colour: intersection of 25-bin per-channel histograms, normalised over all channels together. */
+export class ColorSimilarity extends HistogramSimilarity {
+  protected count(image: Channels, { labels, count }: Segmentation): RegionCounts {
+    const bins = 25 * image.channels;
+    const counts = new Float64Array(count * bins);
+    const totals = new Float64Array(count);
+    for (let p = 0; p < labels.length; p++) {
+      const r = labels[p]!;
+      for (let c = 0; c < image.channels; c++) counts[r * bins + c * 25 + Math.floor((image.data[p * image.channels + c]! * 25) / 256)]++;
+      totals[r] += image.channels;
+    }
+    return { bins, counts, totals };
+  }
+}
 
-  setImage(_image: Channels, { labels, count }: Segmentation, sizes: Int32Array, texture: Uint8Array[]): void {
-    const bins = (this.#bins = 10 * texture.length);
+/** Texture: intersection of 10-bin histograms of the eight oriented derivatives of each channel. */
+export class TextureSimilarity extends HistogramSimilarity {
+  protected count(_image: Channels, { labels, count }: Segmentation, texture: Uint8Array[]): RegionCounts {
+    const bins = 10 * texture.length;
     const counts = new Int32Array(count * bins);
     const totals = new Int32Array(count);
     for (let p = 0; p < labels.length; p++) {
@@ -79,17 +93,7 @@ export class TextureSimilarity implements Strategy {
       for (let t = 0; t < texture.length; t++) counts[r * bins + t * 10 + Math.floor(texture[t]![p]! / 25.6)]++;
       totals[r] += texture.length;
     }
-    this.#h = new Float32Array(count * bins);
-    for (let i = 0; i < counts.length; i++) this.#h[i] = counts[i]! / totals[Math.floor(i / bins)]!;
-    this.#sizes = sizes;
-  }
-
-  get(r1: number, r2: number): number {
-    return intersection(this.#h, this.#bins, r1, r2);
-  }
-
-  merge(r1: number, r2: number): void {
-    mergeHistograms(this.#h, this.#bins, this.#sizes, r1, r2);
+    return { bins, counts, totals };
   }
 }
 

@@ -1,3 +1,5 @@
+import { seededRandom } from '@convkit/core';
+
 /** The classes of the shapes data set, by label. */
 export const SHAPE_CLASSES = ['background', 'disc', 'square', 'triangle'] as const;
 
@@ -19,18 +21,6 @@ export interface ShapesDataSet {
   masks: Int32Array;
 }
 
-/** mulberry32: a small seeded generator whose sequence is the same on every platform. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Synthetic semantic segmentation: discs, squares and triangles of random saturated colours, sizes and
  * places on textured backgrounds (stripes of two muted tones at a random angle and period, plus noise),
@@ -41,7 +31,7 @@ export function makeShapes(options: ShapesOptions): ShapesDataSet {
   const { count } = options;
   const size = options.size ?? 48;
   const maxShapes = options.maxShapes ?? 3;
-  const random = generator(options.seed ?? 0);
+  const random = seededRandom(options.seed ?? 0);
   const images = new Float32Array(count * size * size * 3);
   const masks = new Int32Array(count * size * size);
   // A saturated colour of random hue: one channel high, one low, one anywhere.

@@ -1,4 +1,8 @@
-/** mulberry32: a small seeded generator in [0, 1), so data, sampling and batch order repeat run to run. */
+/**
+ * mulberry32: a small seeded generator of floats in [0, 1) whose sequence is the same on every platform,
+ * so synthetic data, sampling and batch order repeat run to run (tfjs' own seeded ops do not cover host
+ * loops, and Math.random cannot be seeded).
+ */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -10,7 +14,7 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** 0 .. count - 1 in a seeded random order (Fisher-Yates). */
+/** 0 .. count - 1 in a random order drawn from `random` (Fisher-Yates). */
 export function shuffledIndices(count: number, random: () => number): number[] {
   const order = Array.from({ length: count }, (_, i) => i);
   for (let i = count - 1; i > 0; i--) {

@@ -1,0 +1,90 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { createModel, readSafetensors, useBackend, writeSafetensors } from '@convkit/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convkit } from '../../test/run-cli.js';
+import { CliError } from '../cli-error.js';
+import { train } from './train.js';
+
+const work = mkdtempSync(join(tmpdir(), 'convkit-train-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+beforeAll(() => useBackend('wasm'));
+const path = (...parts: string[]) => join(work, ...parts);
+
+
+const lenet = (out: string, epochs: number, ...more: string[]) =>
+  convkit('train', '--model', 'lenet5', '--data', 'digits', '--epochs', String(epochs), '--out', path(out), '--backend', 'wasm', ...more);
+const checkpoint = (out: string, epoch: number) => path(out, 'checkpoints', `lenet5-digits-epoch${epoch}.safetensors`);
+
+describe('convkit train', () => {
+  it('writes a checkpoint per epoch with its state in the metadata, loss.json and loss.png', async () => {
+    const r = await lenet('a', 1);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/before training: test accuracy \d+\.\d%/);
+    expect(r.stdout).toMatch(/epoch 1\/1: loss \d\.\d{4}, test accuracy \d+\.\d% \(\d+\.\d s\)/);
+    const { tensors, metadata } = readSafetensors(readFileSync(checkpoint('a', 1)));
+    expect(metadata).toMatchObject({ format: 'convkit-checkpoint/1', model: 'lenet5', data: 'digits', epoch: '1', batch_size: '32', seed: '0', metric: 'test accuracy' });
+    expect(JSON.parse(metadata.classes!)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    // The file is a plain state dict in PyTorch's names: it loads into lenet5 and writes back the same bytes.
+    const model = createModel('lenet5');
+    model.loadStateDict(tensors);
+    expect(Buffer.from(writeSafetensors(await model.stateDict()))).toEqual(Buffer.from(writeSafetensors(tensors)));
+    model.dispose();
+    const curve = JSON.parse(readFileSync(path('a', 'loss.json'), 'utf8'));
+    expect(curve.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([0, 1]);
+    expect(curve.epochs[1].metric).toBeGreaterThan(curve.epochs[0].metric + 0.5);
+    const png = PNG.sync.read(readFileSync(path('a', 'loss.png')));
+    expect([png.width, png.height]).toEqual([720, 420]);
+  }, 60_000);
+
+  it('resumes at the next epoch and repeats the uninterrupted run exactly', async () => {
+    const resumed = await lenet('a', 2, '--resume', checkpoint('a', 1));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('epochs 2 to 2');
+    expect(resumed.stdout).not.toContain('before training');
+    expect(resumed.stdout).toMatch(/epoch 2\/2: loss/);
+    await train({ model: 'lenet5', data: 'digits', epochs: '2', out: path('b'), backend: 'wasm' });
+    const a = readSafetensors(readFileSync(checkpoint('a', 2)));
+    const b = readSafetensors(readFileSync(checkpoint('b', 2)));
+    expect(a.metadata.epoch).toBe('2');
+    expect(JSON.parse(a.metadata.history!).map((h: { epoch: number }) => h.epoch)).toEqual([0, 1, 2]);
+    for (const [name, tensor] of b.tensors) expect(Buffer.from(a.tensors.get(name)!.data.buffer), name).toEqual(Buffer.from(tensor.data.buffer));
+  }, 90_000);
+
+  it('rejects bad inputs with one line: exit 3 for models, data and files, exit 2 for the command line', async () => {
+    const cut = readFileSync(checkpoint('a', 1));
+    writeFileSync(path('cut.safetensors'), cut.subarray(0, cut.length - 64));
+    const fcn = createModel('fcn_tiny');
+    writeFileSync(path('fcn.safetensors'), writeSafetensors(await fcn.stateDict()));
+    fcn.dispose();
+    const base = { model: 'lenet5', data: 'digits', epochs: '3', out: path('never'), backend: 'wasm' };
+    for (const [options, exitCode, message] of [
+      [{ model: 'resnet50' }, 3, /resnet50 takes 224x224 images; digits trains the small classifiers .*\(digits trains: lenet5, cifar_resnet20/],
+      [{ data: 'shapes-segmentation' }, 3, /shapes-segmentation is a segmentation data set; lenet5 is a classification model \(shapes-segmentation trains: fcn_tiny\)/],
+      [{ model: 'fcn8s_vgg16', data: 'shapes-segmentation' }, 3, /shapes-segmentation trains fcn_tiny; fcn8s_vgg16 is too large/],
+      [{ model: 'lenet6' }, 3, /unknown model 'lenet6'/],
+      [{ resume: path('cut.safetensors') }, 3, /cannot read checkpoint '.*cut\.safetensors': safetensors file ends after/],
+      [{ resume: path('fcn.safetensors') }, 3, /checkpoint '.*fcn\.safetensors' do not fit lenet5 built for digits: tensors \d+ missing \('features\.0\.weight' and \d+ more\); \d+ not in lenet5/],
+      [{ resume: path('missing.safetensors') }, 3, /cannot read checkpoint '.*missing\.safetensors': no such file/],
+      [{ epochs: '0' }, 2, /--epochs takes an integer of at least 1, got '0'/],
+      [{ lr: 'fast' }, 2, /--lr takes a positive number, got 'fast'/],
+      [{ resume: checkpoint('a', 1), epochs: '1' }, 2, /is at epoch 1 already; pass --epochs above 1/],
+    ] as const) {
+      const error = await train({ ...base, ...options }).then(() => null, (e: unknown) => e);
+      expect(error, JSON.stringify(options)).toBeInstanceOf(CliError);
+      expect((error as CliError).exitCode).toBe(exitCode);
+      expect((error as CliError).message).toMatch(message);
+      expect((error as CliError).message).not.toContain('\n');
+    }
+    expect(existsSync(path('never'))).toBe(false);
+    // The same errors through the command line: main turns them into one line on stderr and the exit code.
+    const wrongData = await convkit('train', '--model', 'lenet5', '--data', 'shapes-detection', '--epochs', '1');
+    expect(wrongData.code).toBe(3);
+    expect(wrongData.stderr).toBe('convkit: shapes-detection is a detection data set; lenet5 is a classification model (shapes-detection trains: fasterrcnn_small, fastrcnn_small, yolo_tiny)\n');
+    const unknownData = await convkit('train', '--model', 'lenet5', '--data', 'mnist', '--epochs', '1');
+    expect(unknownData.code).toBe(2);
+    expect(unknownData.stderr).toContain("argument 'mnist' is invalid. Allowed choices are digits, shapes-segmentation, shapes-detection");
+  }, 60_000);
+});

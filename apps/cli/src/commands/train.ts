@@ -1,0 +1,180 @@
+import { mkdir } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { lineChart, type Series } from '../charts.js';
+import { CliError, ExitCode } from '../cli-error.js';
+import { writeOutputFile } from '../files.js';
+import { progressBar } from '../progress.js';
+import { selectBackend } from '../setup.js';
+import { loadWeights } from '../weights.js';
+import { type CheckpointInfo, type EpochRecord, readCheckpoint, writeCheckpoint } from '../training/checkpoint.js';
+import { DATASETS } from '../training/datasets.js';
+import type { DataSet, EpochResult, TrainSettings, Trainer } from '../training/trainer.js';
+import { lookupModel } from './summary.js';
+
+export interface TrainOptions {
+  model: string;
+  data: string;
+  /** The epoch to train up to; a resumed run goes on from the checkpoint's epoch to this one. */
+  epochs: string;
+  batchSize?: string;
+  lr?: string;
+  seed?: string;
+  /** Where the per-epoch checkpoints go (default: <out>/checkpoints). */
+  checkpointDir?: string;
+  resume?: string;
+  /** Folder for loss.json and loss.png. */
+  out: string;
+  backend?: string;
+}
+
+export interface TrainResult {
+  history: EpochRecord[];
+  metricName: string;
+  /** Every file written, checkpoints first. */
+  files: string[];
+}
+
+/**
+ * `convkit train --model m --data d --epochs n`: trains a registered model on a bundled data set with
+ * the packages' own training code, writing a safetensors checkpoint after every epoch (weights plus the
+ * run's settings and learning curve in the header metadata), loss.json and loss.png. Everything the
+ * command line says is checked before the first epoch starts.
+ */
+export async function trainCommand(options: TrainOptions): Promise<void> {
+  await train(options);
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const entry = lookupModel(options.model);
+  const data = DATASETS.get(options.data);
+  if (!data) throw new CliError(`unknown data set '${options.data}'; choose one of: ${[...DATASETS.keys()].join(', ')}`, ExitCode.usage);
+  const rejected = data.rejects(entry);
+  if (rejected) throw new CliError(`${rejected} (${data.name} trains: ${data.models().join(', ')})`);
+  const epochs = integer(options.epochs, '--epochs', 1);
+  const resumed = options.resume ? await readCheckpoint(options.resume) : null;
+  const info = resumed?.info ?? null;
+  if (resumed?.model && resumed.model !== entry.name) throw new CliError(`checkpoint '${options.resume}' holds ${resumed.model}, not ${entry.name}; pass --model ${resumed.model}`);
+  if (info) checkResumable(info, data, epochs, options.resume!);
+  const defaults = data.defaults(entry);
+  const settings: TrainSettings = {
+    batchSize: options.batchSize === undefined ? info?.batchSize ?? defaults.batchSize : integer(options.batchSize, '--batch-size', 1),
+    learningRate: options.lr === undefined ? info?.learningRate ?? defaults.learningRate : positive(options.lr, '--lr'),
+    seed: options.seed === undefined ? info?.seed ?? 0 : integer(options.seed, '--seed', 0),
+  };
+  const out = resolve(options.out);
+  const checkpointDir = resolve(options.checkpointDir ?? join(out, 'checkpoints'));
+  const backend = await selectBackend(options.backend);
+
+  const model = entry.create({ numClasses: data.classes.length });
+  try {
+    if (resumed) {
+      loadWeights(model, resumed.tensors, `checkpoint '${options.resume}'`, `${entry.name} built for ${data.name}`);
+    } else {
+      data.initialise(model, settings.seed);
+    }
+    await mkdir(out, { recursive: true });
+    await mkdir(checkpointDir, { recursive: true });
+    const first = (info?.epoch ?? 0) + 1;
+    console.log(
+      `training ${entry.name} on ${data.name} (${data.description}) on ${backend}: epochs ${first} to ${epochs}, ` +
+        `batch ${settings.batchSize}, Adam lr ${settings.learningRate}, seed ${settings.seed}` +
+        (options.resume ? `, from ${options.resume}${info ? ` (epoch ${info.epoch})` : ' (no convkit metadata: its weights, epoch 0)'}` : ''),
+    );
+    if (info && (info.batchSize !== settings.batchSize || info.learningRate !== settings.learningRate || info.seed !== settings.seed)) {
+      console.log(`  note: the checkpoint was trained with batch ${info.batchSize}, lr ${info.learningRate}, seed ${info.seed}; this run differs from an uninterrupted one`);
+    }
+    const trainer = await data.prepare(model, entry, settings);
+    const files: string[] = [];
+    const history: EpochRecord[] = info ? [...info.history] : [];
+    try {
+      if (!info) {
+        const before = await trainer.evaluate();
+        history.push({ epoch: 0, loss: null, metric: before });
+        console.log(`  before training: ${trainer.metricName} ${formatMetric(trainer.metricName, before)}`);
+      }
+      for (let epoch = first; epoch <= epochs; epoch++) {
+        const started = performance.now();
+        const label = `epoch ${epoch}/${epochs}`;
+        const result = await withProgress(label, trainer, epoch);
+        const metric = await trainer.evaluate();
+        history.push({ epoch, loss: result.loss, metric, ...(result.stepLosses ? { stepLosses: result.stepLosses } : {}) });
+        const path = join(checkpointDir, `${entry.name}-${data.name}-epoch${epoch}.safetensors`);
+        const checkpoint: CheckpointInfo = { model: entry.name, data: data.name, epoch, ...settings, metricName: trainer.metricName, classes: data.classes, history };
+        await writeCheckpoint(path, model, checkpoint);
+        files.push(path);
+        await writeCurve(out, checkpoint, backend);
+        const seconds = (performance.now() - started) / 1000;
+        console.log(`  ${label}: loss ${result.loss.toFixed(4)}, ${trainer.metricName} ${formatMetric(trainer.metricName, metric)} (${seconds.toFixed(1)} s) -> ${relative(process.cwd(), path) || path}`);
+      }
+    } finally {
+      trainer.dispose();
+    }
+    files.push(join(out, 'loss.json'), join(out, 'loss.png'));
+    console.log(`wrote ${join(out, 'loss.png')} and loss.json`);
+    return { history, metricName: trainer.metricName, files };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** One epoch under a progress bar that moves with every step. */
+async function withProgress(label: string, trainer: Trainer, epoch: number): Promise<EpochResult> {
+  let bar: ReturnType<typeof progressBar> | null = null;
+  try {
+    return await trainer.trainEpoch(epoch, (done, total, loss) => {
+      bar ??= progressBar(label, total);
+      bar.update(done, `loss ${loss.toFixed(3)}`);
+    });
+  } finally {
+    (bar as ReturnType<typeof progressBar> | null)?.stop();
+  }
+}
+
+function checkResumable(info: CheckpointInfo, data: DataSet, epochs: number, path: string): void {
+  if (info.data !== data.name) throw new CliError(`checkpoint '${path}' was trained on ${info.data}, not ${data.name}; pass --data ${info.data}`);
+  if (info.epoch >= epochs) throw new CliError(`checkpoint '${path}' is at epoch ${info.epoch} already; pass --epochs above ${info.epoch} to go on`, ExitCode.usage);
+}
+
+/** loss.json (the whole curve so far) and loss.png, rewritten after every epoch. */
+async function writeCurve(out: string, info: CheckpointInfo, backend: string): Promise<void> {
+  const { history } = info;
+  const series: Series[] = [];
+  const steps = history.filter((h) => h.stepLosses?.length);
+  if (steps.length) {
+    series.push({
+      name: 'loss per step',
+      points: steps.flatMap((h) => h.stepLosses!.map((l, i, all) => [h.epoch - 1 + (i + 1) / all.length, l] as const)),
+    });
+  }
+  series.push({ name: 'mean loss per epoch', points: history.filter((h) => h.loss !== null).map((h) => [h.epoch, h.loss!] as const) });
+  series.push({ name: info.metricName, points: history.map((h) => [h.epoch, h.metric] as const), axis: 'right' });
+  const png = lineChart(series, {
+    title: `${info.model} on ${info.data}: batch ${info.batchSize}, Adam lr ${info.learningRate}, seed ${info.seed}, ${backend}`,
+    xLabel: 'epoch',
+    leftLabel: 'training loss',
+    rightLabel: info.metricName,
+    rightRange: [0, 1],
+  });
+  const json = {
+    model: info.model, data: info.data, backend, batchSize: info.batchSize, learningRate: info.learningRate, seed: info.seed,
+    metric: info.metricName, classes: info.classes, epochs: history,
+  };
+  await writeOutputFile(join(out, 'loss.json'), `${JSON.stringify(json, null, 2)}\n`);
+  await writeOutputFile(join(out, 'loss.png'), png);
+}
+
+export function formatMetric(name: string, value: number): string {
+  return name.includes('accuracy') ? `${(100 * value).toFixed(1)}%` : value.toFixed(3);
+}
+
+function integer(value: string, option: string, min: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min) throw new CliError(`${option} takes an integer of at least ${min}, got '${value}'`, ExitCode.usage);
+  return n;
+}
+
+function positive(value: string, option: string): number {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new CliError(`${option} takes a positive number, got '${value}'`, ExitCode.usage);
+  return n;
+}

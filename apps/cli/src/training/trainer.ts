@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type Module, type ModelEntry, crossEntropy, seededRandom, shuffledIndices, trainStep } from '@convkit/core';
+
+/** Hyper-parameters of one run; every epoch derives its batch order from `seed` and its own number. */
+export interface TrainSettings {
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+}
+
+export interface EpochResult {
+  /** Mean training loss over the epoch's steps. */
+  loss: number;
+  /** The loss of every step, where the training helper reports steps. */
+  stepLosses?: number[];
+}
+
+/** One data set bound to one model: trains an epoch at a time and scores the model on held-out data. */
+export interface Trainer {
+  /** The held-out metric, e.g. 'test accuracy'; its values lie in [0, 1]. */
+  readonly metricName: string;
+  /** Trains epoch `epoch` (1-based), calling `onStep(done, total, meanLoss)` after each step. */
+  trainEpoch(epoch: number, onStep: (done: number, total: number, meanLoss: number) => void): Promise<EpochResult>;
+  evaluate(): Promise<number>;
+  dispose(): void;
+}
+
+export interface DataSet {
+  name: string;
+  /** One line for --help and errors. */
+  description: string;
+  /** Class names by label; the model is built for this many classes. */
+  classes: readonly string[];
+  task: ModelEntry['task'];
+  /** The models it trains, for error messages. */
+  models(): string[];
+  /** Why the model cannot train on it, or null when it can. */
+  rejects(entry: ModelEntry): string | null;
+  defaults(entry: ModelEntry): { batchSize: number; learningRate: number };
+  /** Reproducible initial weights, the same on every machine for the same seed. */
+  initialise(model: Module<any, any>, seed: number): void;
+  prepare(model: Module<any, any>, entry: ModelEntry, settings: TrainSettings): Promise<Trainer>;
+}
+
+/**
+ * The batch-order seed of one epoch. Each epoch also starts a fresh optimizer (checkpoints hold no
+ * optimizer state), so a run resumed from epoch k's checkpoint repeats the uninterrupted run exactly.
+ */
+export function epochSeed(seed: number, epoch: number): number {
+  return (Math.imul(seed + 1, 0x9e3779b1) + epoch) >>> 0;
+}
+
+export const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+/**
+ * One epoch of cross-entropy training over seeded mini-batches, for classifiers and segmenters alike:
+ * images [N, H, W, C], labels [N] or [N, H * W] int32; the model's logits are flattened to [-1, classes]
+ * against the flattened labels. A fresh Adam per epoch (see epochSeed).
+ */
+export async function crossEntropyEpoch(
+  model: Module<any, any>, images: tf.Tensor, labels: tf.Tensor, classes: number, settings: TrainSettings, epoch: number,
+  onStep: (done: number, total: number, meanLoss: number) => void,
+): Promise<EpochResult> {
+  model.train();
+  const optimizer = tf.train.adam(settings.learningRate);
+  const count = images.shape[0]!;
+  const order = shuffledIndices(count, seededRandom(epochSeed(settings.seed, epoch)));
+  const steps = Math.floor(count / settings.batchSize);
+  const stepLosses: number[] = [];
+  try {
+    for (let step = 0; step < steps; step++) {
+      const index = tf.tensor1d(order.slice(step * settings.batchSize, (step + 1) * settings.batchSize), 'int32');
+      const x = tf.gather(images, index);
+      const y = tf.tidy(() => tf.reshape(tf.gather(labels, index), [-1]));
+      stepLosses.push(await trainStep(model, optimizer, () => crossEntropy(tf.reshape(model.call(x) as tf.Tensor, [-1, classes]) as tf.Tensor2D, y as tf.Tensor1D)));
+      tf.dispose([index, x, y]);
+      onStep(step + 1, steps, mean(stepLosses));
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return { loss: mean(stepLosses), stepLosses };
+}

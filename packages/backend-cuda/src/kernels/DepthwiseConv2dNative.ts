@@ -1,0 +1,16 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { runOnCpu } from './cpu-fallback.js';
+import { convForward, unsupportedConv } from './conv-common.js';
+import { nativeKernel } from './kernel.js';
+import { unsupportedDtype } from './util.js';
+
+/** A depthwise convolution is cuDNN's grouped convolution with one group per input channel. */
+export const depthwiseConv2dNativeConfig = nativeKernel(tf.DepthwiseConv2dNative, ({ inputs, attrs, backend }) => {
+  const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+  const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as tf.DepthwiseConv2dNativeAttrs;
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
+    strides, dilations ?? [1, 1], pad, dimRoundingMode, true, tf.backend_util.convertConv2DDataFormat(dataFormat));
+  const why = unsupportedDtype([x, filter]) ?? unsupportedConv(info);
+  if (why) return runOnCpu(tf.DepthwiseConv2dNative, inputs, attrs, backend, why);
+  return convForward(backend, x, filter, info, 'depthwise');
+});

@@ -1,0 +1,64 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { createModel, crossEntropy, deterministicStateDict } from '@convkit/core';
+import '@convkit/classifiers';
+import { describe, expect, it } from 'vitest';
+import { relativeError, runLayerParity } from '../test/layer-parity.js';
+import { referenceAddon } from '../test/reference-addon.js';
+import { CudaBackend } from './backend.js';
+import { fallbacksSeen } from './kernels/cpu-fallback.js';
+import { registerCudaKernels } from './kernels/register.js';
+
+/**
+ * convkit's own layers and a whole model through the cuda backend class, with the addon replaced by
+ * its host model (test/reference-addon.ts): the paths the layers take through the native kernels
+ * (fused convolutions, explicit padding, transposed convolutions, train-mode batch statistics)
+ * against PyTorch's fixtures and the cpu backend. tools/device/cuda-check.sh repeats the first on a GPU.
+ */
+const addon = referenceAddon();
+registerCudaKernels();
+tf.registerBackend('cuda', () => new CudaBackend(addon), 0);
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'core', 'src', 'layers', 'fixtures');
+
+describe('convkit layers on the cuda backend class', () => {
+  it('match core\'s PyTorch fixtures: outputs, input and parameter gradients to 1e-5', async () => {
+    await tf.setBackend('cuda');
+    const before = tf.memory().numTensors;
+    const result = await runLayerParity(fixtures, 1e-5);
+    console.log(`${result.cases} cases, ${result.comparisons} comparisons, largest error ${result.worstRelativeError.toExponential(2)} of the largest value`);
+    expect(result.failures).toEqual([]);
+    expect(result.cases).toBeGreaterThan(50);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('give a ResNet-18 train step the cpu backend\'s loss and gradients', async () => {
+    await tf.setBackend('cpu');
+    const model = createModel('resnet18', { initWeights: false, numClasses: 10 });
+    model.loadStateDict(deterministicStateDict(model));
+    model.train(true);
+    const x = tf.randomNormal([8, 16, 16, 3], 0, 1, 'float32', 3);
+    const labels = tf.tensor1d([1, 7, 0, 9, 3, 5, 2, 8], 'int32');
+    const buffers = await Promise.all(model.namedBuffers().map(async ([, b]) => ({ b, data: await b.data() })));
+    const run = async () => {
+      const { value, grads } = tf.variableGrads(() => crossEntropy(model.call(x) as tf.Tensor, labels), model.trainableVariables());
+      const out = new Map<string, Float32Array>();
+      for (const [name, v] of model.namedParameters()) out.set(name, Float32Array.from(await grads[v.name]!.data()));
+      const loss = (await value.data())[0]!;
+      tf.dispose([value, ...Object.values(grads)]);
+      return { loss, grads: out };
+    };
+    const cpu = await run();
+    for (const { b, data } of buffers) tf.tidy(() => b.assign(tf.tensor(data, b.shape, b.dtype)));
+    await tf.setBackend('cuda');
+    const cuda = await run();
+    expect(Math.abs(cuda.loss - cpu.loss) / Math.abs(cpu.loss)).toBeLessThan(1e-5);
+    const worst = Math.max(...[...cpu.grads].map(([name, g]) => relativeError(cuda.grads.get(name)!, g)));
+    console.log(`ResNet-18 train step: loss ${cuda.loss} (cpu ${cpu.loss}), largest gradient error ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThan(1e-4);
+    expect(fallbacksSeen()).toEqual([]);
+    tf.dispose([x, labels]);
+    model.dispose();
+  });
+});

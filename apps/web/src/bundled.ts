@@ -1,5 +1,8 @@
 import type { ModelEntry, Task } from '@convkit/core';
 import { SHAPE_CLASSES } from '@convkit/segmentation';
+import astronautUrl from '../../../assets/images/astronaut.jpg';
+import chelseaUrl from '../../../assets/images/chelsea.jpg';
+import coffeeUrl from '../../../assets/images/coffee.png';
 import detectionTruthUrl from '../../../assets/images/shapes-detection.json?url';
 import detectionSceneUrl from '../../../assets/images/shapes-detection.png';
 import segmentationMaskUrl from '../../../assets/images/shapes-segmentation-mask.png';
@@ -8,13 +11,12 @@ import fasterrcnnSmallShapesUrl from '../../../assets/weights/fasterrcnn_small-s
 import fcnTinyShapesUrl from '../../../assets/weights/fcn_tiny-shapes.safetensors?url';
 import lenet5DigitsUrl from '../../../assets/weights/lenet5-digits.safetensors?url';
 import yoloTinyShapesUrl from '../../../assets/weights/yolo_tiny-shapes.safetensors?url';
-import chelseaUrl from './assets/chelsea.jpg';
 
 /**
  * What the demo ships besides code: the small models' trained weights and the held-out scenes they were
  * evaluated on, with ground truth (all made by tools/weights/make-demo-weights.mjs, described in
- * assets/README.md), and the photo the ImageNet classifiers run on. Vite copies or inlines each
- * into the build, so the page works offline.
+ * assets/README.md), and three photos (scikit-image's, free of copyright restrictions) for the models
+ * without bundled weights. Vite copies or inlines each into the build, so the page works offline.
  */
 
 /** Ground truth of a sample: a class index, a label map (PNG, pixel value = class), or boxes (JSON). */
@@ -48,6 +50,8 @@ const digits: Sample[] = Object.entries(digitUrls)
 
 export const SAMPLES: readonly Sample[] = [
   { id: 'chelsea', label: 'Chelsea the cat (photo)', url: chelseaUrl },
+  { id: 'coffee', label: 'A cup of coffee (photo)', url: coffeeUrl },
+  { id: 'astronaut', label: 'Eileen Collins, astronaut (photo)', url: astronautUrl },
   ...digits,
   { id: 'shapes-segmentation', label: 'Shapes scene for segmentation (held-out, 32x32)', url: segmentationSceneUrl, truth: { kind: 'mask', url: segmentationMaskUrl, classes: SHAPE_CLASSES } },
   { id: 'shapes-detection', label: 'Shapes scene for detection (held-out, 64x64)', url: detectionSceneUrl, truth: { kind: 'boxes', url: detectionTruthUrl } },

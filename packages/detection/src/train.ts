@@ -41,7 +41,8 @@ export async function trainEpochs(
         const loss = await trainStep(model, optimizer, () => batchLoss(x, batch));
         x.dispose();
         sum += loss;
-        options.onStep?.(steps++, perEpoch, loss);
+        options.onStep?.(steps, perEpoch, loss);
+        steps++;
       }
       losses.push(sum / steps);
       options.onEpoch?.(epoch, sum / steps);

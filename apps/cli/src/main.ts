@@ -96,9 +96,10 @@ program
 Data sets:
 ${[...DATASETS.values()].map((d) => `  ${d.name}: ${d.description}\n    trains ${d.models().join(', ')}`).join('\n')}
 
-Each epoch starts a fresh Adam (checkpoints hold no optimizer state) and draws its batch order from the
-seed and the epoch's number, so a resumed run repeats the uninterrupted one. Checkpoints are safetensors
-with PyTorch names; their header metadata holds the epoch, the settings and the learning curve.`)
+Checkpoints are safetensors with PyTorch names; their header metadata holds the epoch, the settings and
+the learning curve. Adam's state goes beside each one (<checkpoint>.adam.safetensors), and every epoch
+draws its batch order from the seed and the epoch's number, so a resumed run repeats the uninterrupted
+one exactly.`)
   .action(trainCommand);
 
 program

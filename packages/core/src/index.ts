@@ -27,6 +27,7 @@ export { Concat } from './layers/concat.js';
 export { Identity } from './layers/identity.js';
 export { summary, formatSummary, type ModelSummary, type LayerSummary } from './summary.js';
 export { crossEntropy, smoothL1Loss, mseLoss, trainStep } from './train.js';
+export { adamStateDict, loadAdamStateDict } from './optimizer-state.js';
 export {
   registerBackendPlugin, registeredBackendPlugins, availableBackends, useBackend, currentEnvironment,
   type BackendPlugin, type BackendStatus, type Availability, type Environment,

@@ -10,14 +10,16 @@ export interface EpochOptions {
   /** Seed of the batch order. */
   seed?: number;
   onEpoch?: (epoch: number, meanLoss: number) => void;
+  /** An optimizer to go on with (its state carries across calls, and the caller disposes it); default a new Adam. */
+  optimizer?: tf.Optimizer;
   /** After every optimiser step: its index within the epoch, the epoch's step count and the step's loss. */
   onStep?: (step: number, steps: number, loss: number) => void;
 }
 
 /**
- * Adam over seeded mini-batches of `samples` (a last partial batch is dropped); `batchLoss` turns one
- * batch, images [B, H, W, 3] in [0, 1] and the batch's positions in `samples`, into the loss to
- * minimise. Resolves to the mean loss of each epoch.
+ * Adam (or `options.optimizer`) over seeded mini-batches of `samples`; a last partial batch is dropped.
+ * `batchLoss` turns one batch, images [B, H, W, 3] in [0, 1] and the batch's positions in `samples`,
+ * into the loss to minimise. Resolves to the mean loss of each epoch.
  */
 export async function trainEpochs(
   model: Module<any, any>,
@@ -25,7 +27,7 @@ export async function trainEpochs(
   options: EpochOptions & { batchSize: number },
   batchLoss: (images: tf.Tensor4D, batch: readonly number[]) => tf.Scalar,
 ): Promise<number[]> {
-  const optimizer = tf.train.adam(options.learningRate ?? 1e-3);
+  const optimizer = options.optimizer ?? tf.train.adam(options.learningRate ?? 1e-3);
   const random = seededRandom(options.seed ?? 0);
   const images = imagesToTensor(samples.map((s) => s.image));
   const losses: number[] = [];
@@ -49,7 +51,7 @@ export async function trainEpochs(
     }
   } finally {
     images.dispose();
-    optimizer.dispose();
+    if (!options.optimizer) optimizer.dispose();
   }
   return losses;
 }

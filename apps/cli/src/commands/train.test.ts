@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -51,6 +51,24 @@ describe('convkit train', () => {
     expect(a.metadata.epoch).toBe('2');
     expect(JSON.parse(a.metadata.history!).map((h: { epoch: number }) => h.epoch)).toEqual([0, 1, 2]);
     for (const [name, tensor] of b.tensors) expect(Buffer.from(a.tensors.get(name)!.data.buffer), name).toEqual(Buffer.from(tensor.data.buffer));
+    // Adam went on where it stopped: its moments and step count match the uninterrupted run's too.
+    const adam = (out: string) => readFileSync(checkpoint(out, 2).replace(/\.safetensors$/, '.adam.safetensors'));
+    expect(readSafetensors(adam('a')).tensors.get('adam.step')!.data).toEqual(Int32Array.of(88));
+    expect(adam('a').equals(adam('b'))).toBe(true);
+  }, 90_000);
+
+  it('goes on with a fresh Adam, and says so, when the optimizer state is missing; refuses a broken one', async () => {
+    const dir = path('c', 'checkpoints');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(checkpoint('a', 1), join(dir, 'lenet5-digits-epoch1.safetensors'));
+    const fresh = await lenet('c', 2, '--resume', join(dir, 'lenet5-digits-epoch1.safetensors'));
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toMatch(/note: no optimizer state beside the checkpoint \(.*lenet5-digits-epoch1\.adam\.safetensors\); Adam starts afresh/);
+    writeFileSync(join(dir, 'lenet5-digits-epoch1.adam.safetensors'), writeSafetensors(new Map([['adam.step', { dtype: 'int32', shape: [], data: Int32Array.of(3) }]])));
+    const broken = await lenet('c', 2, '--resume', join(dir, 'lenet5-digits-epoch1.safetensors'));
+    expect(broken.code).toBe(3);
+    expect(broken.stderr.trim().split('\n')).toHaveLength(1);
+    expect(broken.stderr).toMatch(/lenet5-digits-epoch1\.adam\.safetensors: optimizer state does not fit this model \(nothing was loaded\): 'adam\.acc_beta1' is missing/);
   }, 90_000);
 
   it('rejects bad inputs with one line: exit 3 for models, data and files, exit 2 for the command line', async () => {

@@ -1,4 +1,6 @@
 import { mkdir } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadAdamStateDict } from '@convkit/core';
 import { join, relative, resolve } from 'node:path';
 import { lineChart, type Series } from '../charts.js';
 import { CliError, ExitCode } from '../cli-error.js';
@@ -6,7 +8,7 @@ import { writeOutputFile } from '../files.js';
 import { progressBar } from '../progress.js';
 import { selectBackend } from '../setup.js';
 import { loadWeights } from '../weights.js';
-import { type CheckpointInfo, type EpochRecord, readCheckpoint, writeCheckpoint } from '../training/checkpoint.js';
+import { type CheckpointInfo, type EpochRecord, optimizerStatePath, readCheckpoint, writeCheckpoint } from '../training/checkpoint.js';
 import { DATASETS } from '../training/datasets.js';
 import type { DataSet, EpochResult, TrainSettings, Trainer } from '../training/trainer.js';
 import { lookupModel } from './summary.js';
@@ -83,6 +85,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (info && (info.batchSize !== settings.batchSize || info.learningRate !== settings.learningRate || info.seed !== settings.seed)) {
       console.log(`  note: the checkpoint was trained with batch ${info.batchSize}, lr ${info.learningRate}, seed ${info.seed}; this run differs from an uninterrupted one`);
     }
+    const optimizer = tf.train.adam(settings.learningRate);
+    if (resumed?.optimizer) {
+      try {
+        await loadAdamStateDict(optimizer, model, resumed.optimizer);
+      } catch (error) {
+        optimizer.dispose();
+        throw new CliError(`${optimizerStatePath(options.resume!)}: ${(error as Error).message.replace(/:\n\s*/, ': ').replace(/\n\s*/g, '; ')}`);
+      }
+    } else if (info) {
+      console.log(`  note: no optimizer state beside the checkpoint (${optimizerStatePath(options.resume!)}); Adam starts afresh, so this run differs from an uninterrupted one`);
+    }
     const trainer = await data.prepare(model, entry, settings);
     const files: string[] = [];
     const history: EpochRecord[] = info ? [...info.history] : [];
@@ -95,19 +108,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       for (let epoch = first; epoch <= epochs; epoch++) {
         const started = performance.now();
         const label = `epoch ${epoch}/${epochs}`;
-        const result = await withProgress(label, trainer, epoch);
+        const result = await withProgress(label, trainer, epoch, optimizer);
         const metric = await trainer.evaluate();
         history.push({ epoch, loss: result.loss, metric, ...(result.stepLosses ? { stepLosses: result.stepLosses } : {}) });
         const path = join(checkpointDir, `${entry.name}-${data.name}-epoch${epoch}.safetensors`);
         const checkpoint: CheckpointInfo = { model: entry.name, data: data.name, epoch, ...settings, metricName: trainer.metricName, classes: data.classes, history };
-        await writeCheckpoint(path, model, checkpoint);
-        files.push(path);
+        await writeCheckpoint(path, model, checkpoint, optimizer);
+        files.push(path, optimizerStatePath(path));
         await writeCurve(out, checkpoint, backend);
         const seconds = (performance.now() - started) / 1000;
         console.log(`  ${label}: loss ${result.loss.toFixed(4)}, ${trainer.metricName} ${formatMetric(trainer.metricName, metric)} (${seconds.toFixed(1)} s) -> ${relative(process.cwd(), path) || path}`);
       }
     } finally {
       trainer.dispose();
+      optimizer.dispose();
     }
     files.push(join(out, 'loss.json'), join(out, 'loss.png'));
     console.log(`wrote ${join(out, 'loss.png')} and loss.json`);
@@ -118,10 +132,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 }
 
 /** One epoch under a progress bar that moves with every step. */
-async function withProgress(label: string, trainer: Trainer, epoch: number): Promise<EpochResult> {
+async function withProgress(label: string, trainer: Trainer, epoch: number, optimizer: tf.AdamOptimizer): Promise<EpochResult> {
   let bar: ReturnType<typeof progressBar> | null = null;
   try {
-    return await trainer.trainEpoch(epoch, (done, total, loss) => {
+    return await trainer.trainEpoch(epoch, optimizer, (done, total, loss) => {
       bar ??= progressBar(label, total);
       bar.update(done, `loss ${loss.toFixed(3)}`);
     });

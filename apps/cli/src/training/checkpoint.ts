@@ -1,4 +1,6 @@
-import { type Module, type StateDict, readSafetensors, writeSafetensors } from '@convkit/core';
+import { access } from 'node:fs/promises';
+import type * as tf from '@tensorflow/tfjs-core';
+import { type Module, type StateDict, adamStateDict, readSafetensors, writeSafetensors } from '@convkit/core';
 import { CliError } from '../cli-error.js';
 import { readInputFile, writeOutputFile } from '../files.js';
 import type { TrainSettings } from './trainer.js';
@@ -23,8 +25,20 @@ export interface CheckpointInfo extends TrainSettings {
 
 const FORMAT = 'convkit-checkpoint/1';
 
-/** The model's weights (PyTorch names and layouts) and the run's state, written atomically. */
-export async function writeCheckpoint(path: string, model: Module<any, any>, info: CheckpointInfo): Promise<void> {
+/**
+ * Where a checkpoint's optimizer state lives: beside it, `<name>.adam.safetensors`, so that the checkpoint
+ * itself stays a plain state dict that loads into the model anywhere (as PyTorch keeps `optimizer.state_dict()`
+ * apart from `model.state_dict()`).
+ */
+export function optimizerStatePath(checkpoint: string): string {
+  return checkpoint.replace(/(\.safetensors)?$/, '.adam.safetensors');
+}
+
+/**
+ * The model's weights (PyTorch names and layouts) and the run's state, written atomically, after the
+ * optimizer's state beside it: a checkpoint that exists always has its optimizer state.
+ */
+export async function writeCheckpoint(path: string, model: Module<any, any>, info: CheckpointInfo, optimizer: tf.AdamOptimizer): Promise<void> {
   const metadata: Record<string, string> = {
     format: FORMAT,
     model: info.model,
@@ -37,15 +51,16 @@ export async function writeCheckpoint(path: string, model: Module<any, any>, inf
     classes: JSON.stringify(info.classes),
     history: JSON.stringify(info.history),
   };
+  await writeOutputFile(optimizerStatePath(path), writeSafetensors(await adamStateDict(optimizer, model), { format: FORMAT, checkpoint: info.model }));
   await writeOutputFile(path, writeSafetensors(await model.stateDict(), metadata));
 }
 
 /**
  * Reads a checkpoint. A safetensors file without convkit's metadata (weights from elsewhere) gives
  * info null: training then starts at epoch 1 from those weights. `model` is the model the file names
- * in its metadata, when it names one.
+ * in its metadata, when it names one; `optimizer` the state beside it, null when there is none.
  */
-export async function readCheckpoint(path: string): Promise<{ tensors: StateDict; info: CheckpointInfo | null; model: string | null }> {
+export async function readCheckpoint(path: string): Promise<{ tensors: StateDict; info: CheckpointInfo | null; model: string | null; optimizer: StateDict | null }> {
   const bytes = await readInputFile(path, 'checkpoint');
   let parsed: ReturnType<typeof readSafetensors>;
   try {
@@ -54,8 +69,9 @@ export async function readCheckpoint(path: string): Promise<{ tensors: StateDict
     throw new CliError(`cannot read checkpoint '${path}': ${(error as Error).message}`);
   }
   const m = parsed.metadata;
-  if (m.format === undefined) return { tensors: parsed.tensors, info: null, model: m.model ?? null };
+  if (m.format === undefined) return { tensors: parsed.tensors, info: null, model: m.model ?? null, optimizer: null };
   if (m.format !== FORMAT) throw new CliError(`checkpoint '${path}' is in format '${m.format}'; this convkit reads '${FORMAT}'`);
+  let info: CheckpointInfo;
   try {
     const number = (key: string) => {
       const value = Number(m[key]);
@@ -66,22 +82,33 @@ export async function readCheckpoint(path: string): Promise<{ tensors: StateDict
       if (m[key] === undefined) throw new Error(`'${key}' is missing`);
       return m[key];
     };
-    return {
-      tensors: parsed.tensors,
+    info = {
       model: text('model'),
-      info: {
-        model: text('model'),
-        data: text('data'),
-        epoch: number('epoch'),
-        batchSize: number('batch_size'),
-        learningRate: number('learning_rate'),
-        seed: number('seed'),
-        metricName: text('metric'),
-        classes: JSON.parse(text('classes')) as string[],
-        history: JSON.parse(text('history')) as EpochRecord[],
-      },
+      data: text('data'),
+      epoch: number('epoch'),
+      batchSize: number('batch_size'),
+      learningRate: number('learning_rate'),
+      seed: number('seed'),
+      metricName: text('metric'),
+      classes: JSON.parse(text('classes')) as string[],
+      history: JSON.parse(text('history')) as EpochRecord[],
     };
   } catch (error) {
     throw new CliError(`checkpoint '${path}' has broken metadata: ${(error as Error).message}`);
+  }
+  return { tensors: parsed.tensors, info, model: info.model, optimizer: await readOptimizerState(path) };
+}
+
+async function readOptimizerState(checkpoint: string): Promise<StateDict | null> {
+  const path = optimizerStatePath(checkpoint);
+  try {
+    await access(path);
+  } catch {
+    return null;
+  }
+  try {
+    return readSafetensors(await readInputFile(path, 'optimizer state')).tensors;
+  } catch (error) {
+    throw new CliError(`cannot read optimizer state '${path}': ${(error as Error).message}`);
   }
 }

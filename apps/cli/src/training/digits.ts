@@ -44,7 +44,7 @@ export const digits: DataSet = {
     const testImages = toInput(test.images, test.count);
     return {
       metricName: 'test accuracy',
-      trainEpoch: (epoch, onStep) => crossEntropyEpoch(model, trainImages, trainLabels, 10, settings, epoch, onStep),
+      trainEpoch: (epoch, optimizer, onStep) => crossEntropyEpoch(model, trainImages, trainLabels, 10, settings, epoch, optimizer, onStep),
       async evaluate() {
         model.eval();
         const predicted = tf.tidy(() => tf.argMax(model.call(testImages) as tf.Tensor2D, 1));

@@ -46,10 +46,10 @@ export const shapesDetection: DataSet = {
     const images = test.map((s) => s.image);
     return {
       metricName: 'test mAP@0.5',
-      async trainEpoch(epoch, onStep) {
+      async trainEpoch(epoch, optimizer, onStep) {
         const stepLosses: number[] = [];
         const options = {
-          epochs: 1, batchSize: settings.batchSize, learningRate: settings.learningRate, seed: epochSeed(settings.seed, epoch),
+          epochs: 1, batchSize: settings.batchSize, optimizer, seed: epochSeed(settings.seed, epoch),
           onStep: (step: number, steps: number, loss: number) => {
             stepLosses.push(loss);
             onStep(step + 1, steps, mean(stepLosses));

@@ -38,7 +38,7 @@ export const shapesSegmentation: DataSet = {
     const testImages = tf.tidy(() => tf.sub(tf.tensor4d(test.images, [test.count, SIZE, SIZE, 3]), 0.5));
     return {
       metricName: 'test mean IoU',
-      trainEpoch: (epoch, onStep) => crossEntropyEpoch(model, trainImages, trainMasks, classes, settings, epoch, onStep),
+      trainEpoch: (epoch, optimizer, onStep) => crossEntropyEpoch(model, trainImages, trainMasks, classes, settings, epoch, optimizer, onStep),
       async evaluate() {
         model.eval();
         const predicted = tf.tidy(() => tf.argMax(model.call(testImages) as tf.Tensor, -1));

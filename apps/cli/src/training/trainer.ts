@@ -19,8 +19,11 @@ export interface EpochResult {
 export interface Trainer {
   /** The held-out metric, e.g. 'test accuracy'; its values lie in [0, 1]. */
   readonly metricName: string;
-  /** Trains epoch `epoch` (1-based), calling `onStep(done, total, meanLoss)` after each step. */
-  trainEpoch(epoch: number, onStep: (done: number, total: number, meanLoss: number) => void): Promise<EpochResult>;
+  /**
+   * Trains epoch `epoch` (1-based) with the run's optimizer, whose state carries from epoch to epoch,
+   * calling `onStep(done, total, meanLoss)` after each step.
+   */
+  trainEpoch(epoch: number, optimizer: tf.AdamOptimizer, onStep: (done: number, total: number, meanLoss: number) => void): Promise<EpochResult>;
   evaluate(): Promise<number>;
   dispose(): void;
 }
@@ -43,8 +46,8 @@ export interface DataSet {
 }
 
 /**
- * The batch-order seed of one epoch. Each epoch also starts a fresh optimizer (checkpoints hold no
- * optimizer state), so a run resumed from epoch k's checkpoint repeats the uninterrupted run exactly.
+ * The batch-order seed of one epoch: with the optimizer's state saved beside each checkpoint, a run
+ * resumed from epoch k's checkpoint repeats the uninterrupted run exactly.
  */
 export function epochSeed(seed: number, epoch: number): number {
   return (Math.imul(seed + 1, 0x9e3779b1) + epoch) >>> 0;
@@ -55,29 +58,24 @@ export const mean = (values: readonly number[]) => values.reduce((a, b) => a + b
 /**
  * One epoch of cross-entropy training over seeded mini-batches, for classifiers and segmenters alike:
  * images [N, H, W, C], labels [N] or [N, H * W] int32; the model's logits are flattened to [-1, classes]
- * against the flattened labels. A fresh Adam per epoch (see epochSeed).
+ * against the flattened labels.
  */
 export async function crossEntropyEpoch(
   model: Module<any, any>, images: tf.Tensor, labels: tf.Tensor, classes: number, settings: TrainSettings, epoch: number,
-  onStep: (done: number, total: number, meanLoss: number) => void,
+  optimizer: tf.Optimizer, onStep: (done: number, total: number, meanLoss: number) => void,
 ): Promise<EpochResult> {
   model.train();
-  const optimizer = tf.train.adam(settings.learningRate);
   const count = images.shape[0]!;
   const order = shuffledIndices(count, seededRandom(epochSeed(settings.seed, epoch)));
   const steps = Math.floor(count / settings.batchSize);
   const stepLosses: number[] = [];
-  try {
-    for (let step = 0; step < steps; step++) {
-      const index = tf.tensor1d(order.slice(step * settings.batchSize, (step + 1) * settings.batchSize), 'int32');
-      const x = tf.gather(images, index);
-      const y = tf.tidy(() => tf.reshape(tf.gather(labels, index), [-1]));
-      stepLosses.push(await trainStep(model, optimizer, () => crossEntropy(tf.reshape(model.call(x) as tf.Tensor, [-1, classes]) as tf.Tensor2D, y as tf.Tensor1D)));
-      tf.dispose([index, x, y]);
-      onStep(step + 1, steps, mean(stepLosses));
-    }
-  } finally {
-    optimizer.dispose();
+  for (let step = 0; step < steps; step++) {
+    const index = tf.tensor1d(order.slice(step * settings.batchSize, (step + 1) * settings.batchSize), 'int32');
+    const x = tf.gather(images, index);
+    const y = tf.tidy(() => tf.reshape(tf.gather(labels, index), [-1]));
+    stepLosses.push(await trainStep(model, optimizer, () => crossEntropy(tf.reshape(model.call(x) as tf.Tensor, [-1, classes]) as tf.Tensor2D, y as tf.Tensor1D)));
+    tf.dispose([index, x, y]);
+    onStep(step + 1, steps, mean(stepLosses));
   }
   return { loss: mean(stepLosses), stepLosses };
 }

@@ -47,7 +47,7 @@ describe('convkit run', () => {
     const x = tf.randomNormal([2, 32, 32, 1], 0, 1, 'float32', 7);
     writeFileSync(path('x.npy'), writeNpy({ dtype: 'float32', shape: [2, 32, 32, 1], data: x.dataSync() as Float32Array }));
     writeFileSync(path('x_nchw.npy'), writeNpy({ dtype: 'float32', shape: [2, 1, 32, 32], data: x.dataSync() as Float32Array }));
-    const expected = model.call(x).dataSync();
+    const expected = (model.call(x) as tf.Tensor).dataSync();
 
     for (const [input, layout] of [['x.npy', 'nhwc'], ['x_nchw.npy', 'nchw']] as const) {
       const r = await convkit('run', 'lenet5', '--weights', path('w.safetensors'), '--input', path(input), '--output', path(`y_${layout}.npy`), '--layout', layout);

@@ -70,7 +70,8 @@ describe.each(backends)('Adam state across a save and resume (%s)', (backend) =>
     const a = await straight.stateDict();
     const b = await resumed.stateDict();
     for (const [name, t] of a) expect(Array.from(b.get(name)!.data as Float32Array), name).toEqual(Array.from(t.data as Float32Array));
-    tf.dispose([straightAdam, resumedAdam]);
+    straightAdam.dispose();
+    resumedAdam.dispose();
     for (const m of [straight, resumed, unrelated]) m.dispose();
   });
 
@@ -88,7 +89,8 @@ describe.each(backends)('Adam state across a save and resume (%s)', (backend) =>
     expect(fresh.iterations).toBe(0);
     state.delete('adam.step');
     await expect(loadAdamStateDict(fresh, model, state)).rejects.toThrow(/'adam\.step' is missing/);
-    tf.dispose([adam, fresh]);
+    adam.dispose();
+    fresh.dispose();
     model.dispose();
     other.dispose();
   });

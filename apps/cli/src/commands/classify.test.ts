@@ -38,13 +38,14 @@ describe('convkit classify', () => {
   }, 60_000);
 
   it('rejects what it cannot classify with one line and exit 3', async () => {
+    const defaults = { model: 'lenet5', top: '5', backend: 'wasm' };
     for (const [options, message] of [
       [{ model: 'fcn_tiny' }, /fcn_tiny is a segmentation model; classify takes a classifier/],
       [{ model: 'lenet9' }, /unknown model 'lenet9'/],
       [{ weights: join(assets, 'weights', 'fcn_tiny-shapes.safetensors') }, /do not fit lenet5: tensors 10 missing \('features\.0\.weight' and 9 more\); 21 not in lenet5/],
       [{ weights: join(assets, 'README.md') }, /cannot read weights '.*README\.md'/],
     ] as const) {
-      const error = await classify([digit(1)], { model: 'lenet5', top: '5', backend: 'wasm', ...options }).then(() => null, (e: unknown) => e);
+      const error = await classify([digit(1)], { ...defaults, ...options }).then(() => null, (e: unknown) => e);
       expect(error, JSON.stringify(options)).toBeInstanceOf(CliError);
       expect((error as CliError).exitCode).toBe(3);
       expect((error as CliError).message).toMatch(message);

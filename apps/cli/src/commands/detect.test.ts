@@ -13,7 +13,7 @@ import { detectCommand } from './detect.js';
 const dir = mkdtempSync(join(tmpdir(), 'convkit-detect-'));
 const file = (name: string) => join(dir, name);
 
-function rgbaOf(image: { data: Uint8Array; width: number; height: number }): Uint8Array {
+function rgbaOf(image: { data: ArrayLike<number>; width: number; height: number }): Uint8Array {
   const out = new Uint8Array(image.width * image.height * 4);
   for (let p = 0; p < image.width * image.height; p++) out.set([image.data[3 * p]!, image.data[3 * p + 1]!, image.data[3 * p + 2]!, 255], 4 * p);
   return out;

@@ -29,7 +29,8 @@ describe('wasm Conv2DBackpropFilter', () => {
 
   // [x shape, filter shape, stride, symmetric padding]: 'same' and 'valid' sweeps, strides that leave
   // input rows unread, a 7x7/2 stem, 1x1 projections and a 1x1 input.
-  const cases: [number[], number[], number, number][] = [
+  type Shape4 = [number, number, number, number];
+  const cases: [Shape4, Shape4, number, number][] = [
     [[2, 8, 8, 3], [3, 3, 3, 4], 1, 1],
     [[2, 9, 7, 3], [3, 3, 3, 5], 2, 1],
     [[1, 15, 15, 2], [7, 7, 2, 4], 2, 3],
@@ -57,7 +58,7 @@ describe('wasm Conv2DBackpropFilter', () => {
 
   it("lets tf.grad differentiate a convolution's filter", () => {
     const x = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;
-    const grad = tf.grad((w: tf.Tensor4D) => tf.sum(tf.conv2d(x, w, 1, 'valid')))(tf.ones([3, 3, 1, 1]) as tf.Tensor4D);
+    const grad = tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 1, 'valid')))(tf.ones([3, 3, 1, 1]) as tf.Tensor4D);
     // Each tap of a 3x3 valid sweep over a 4x4 map touches 4 inputs of value 1.
     expect(Array.from(grad.dataSync())).toEqual(new Array(9).fill(4));
   });

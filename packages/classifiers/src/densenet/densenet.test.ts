@@ -90,7 +90,7 @@ describe.each(backends)('DenseNet on %s', (backend) => {
     const y = tf.tidy(() => model.call(tf.zeros([1, side, side, 3])) as tf.Tensor);
     expect(y.shape).toEqual([1, 3]);
     y.dispose();
-    expect(() => tf.tidy(() => model.call(tf.zeros([1, side - 1, side - 1, 3])))).toThrow(/features\.transition3\.pool/);
+    expect(() => tf.tidy(() => model.call(tf.zeros([1, side - 1, side - 1, 3])) as tf.Tensor)).toThrow(/features\.transition3\.pool/);
     model.dispose();
   });
 });
@@ -99,7 +99,7 @@ describe('DenseNet init', () => {
   it('is torchvision\'s: kaiming normal (fan_in) convolutions, BatchNorm 1 and 0, zero classifier bias', async () => {
     const model = densenet121();
     const layer = (model.features.namedChildren().find(([n]) => n === 'denseblock2')![1] as DenseBlock).layers[3] as DenseLayer;
-    const w = await layer.conv1.weight.data();
+    const w = (await layer.conv1.weight.data()) as Float32Array;
     const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
     expect(std).toBeCloseTo(Math.sqrt(2 / (128 + 3 * 32)), 2);
     expect(Array.from(await model.classifier.bias!.data()).every((v) => v === 0)).toBe(true);

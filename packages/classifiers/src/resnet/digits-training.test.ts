@@ -8,7 +8,7 @@ import { cifarResnet } from './cifar-resnet.js';
 async function accuracy(model: ReturnType<typeof cifarResnet>, data: Digits): Promise<number> {
   model.eval();
   const predicted = tf.tidy(() => tf.argMax(model.call(tf.tensor4d(data.images, [data.count, 8, 8, 1])), 1));
-  const labels = await predicted.data();
+  const labels = (await predicted.data()) as Int32Array;
   predicted.dispose();
   return labels.reduce((n, label, i) => n + (label === data.labels[i] ? 1 : 0), 0) / data.count;
 }

@@ -42,7 +42,7 @@ describe('ResNet: torchvision names and counts', () => {
 
   it('initialises as torchvision: kaiming normal (fan_out) convolutions, optional zero last BatchNorm', async () => {
     const model = resnet18({ zeroInitResidual: true });
-    const w = await model.layer3.layers[0]!.namedParameters()[0]![1].data();
+    const w = (await model.layer3.layers[0]!.namedParameters()[0]![1].data()) as Float32Array;
     const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
     expect(std).toBeCloseTo(Math.sqrt(2 / (256 * 9)), 3);
     const block = model.layer1.layers[0] as BasicBlock;
@@ -101,7 +101,7 @@ describe('ResNet: options as torchvision has them', () => {
   it('dilates as torchvision: the first block of a dilated stage keeps the previous dilation', () => {
     const model = resnet50({ replaceStrideWithDilation: [false, true, true], initWeights: false });
     const conv2 = (layer: ResNet['layer3'], i: number) => (layer.layers[i] as Bottleneck).conv2;
-    const downsampleStride = (layer: ResNet['layer3']) => ((layer.layers[0] as Bottleneck).downsample!.namedChildren()[0]![1] as { stride: number[] }).stride;
+    const downsampleStride = (layer: ResNet['layer3']) => ((layer.layers[0] as Bottleneck).downsample!.namedChildren()[0]![1] as unknown as { stride: number[] }).stride;
     expect([conv2(model.layer2, 0).stride, conv2(model.layer2, 0).dilation]).toEqual([[2, 2], [1, 1]]);
     expect([conv2(model.layer3, 0).stride, conv2(model.layer3, 0).dilation, conv2(model.layer3, 0).padding]).toEqual([[1, 1], [1, 1], [1, 1, 1, 1]]);
     expect([conv2(model.layer3, 1).dilation, conv2(model.layer3, 1).padding]).toEqual([[2, 2], [2, 2, 2, 2]]);

@@ -279,7 +279,7 @@ describe('the web demo', () => {
       expect(await text('#timing')).toMatch(new RegExp(`^fasterrcnn_small on ${backend}: \\d+ ms for one 64x64 image`));
       const truth = JSON.parse(readFileSync(join(images, 'shapes-detection.json'), 'utf8')) as { classes: string[]; objects: { box: number[]; label: number }[] };
       const detections = await session.page.$$eval('#result-detections tbody tr', (rows) => rows.map((row) => {
-        const cells = [...row.querySelectorAll('td')].map((c) => c.textContent!);
+        const cells = Array.from(row.querySelectorAll('td'), (c) => c.textContent!);
         return { name: cells[1]!, score: Number(cells[2]), box: cells[3]!.split(', ').map(Number) };
       }));
       const iou = (a: number[], b: number[]) => {
@@ -300,7 +300,7 @@ describe('the web demo', () => {
       const edges = await session.page.evaluate((box) => {
         const canvas = document.querySelector<HTMLCanvasElement>('#result-boxes')!;
         const scale = Number(canvas.dataset.scale);
-        const [x1, y1, x2, y2] = box.map((v) => Math.round(v * scale)) as [number, number, number, number];
+        const [x1, y1, x2, y2] = box.map((v: number) => Math.round(v * scale)) as [number, number, number, number];
         const context = canvas.getContext('2d')!;
         const at = (x: number, y: number) => Array.from(context.getImageData(x, y, 1, 1).data.subarray(0, 3));
         const across = (x: number, y: number, dx: number, dy: number) => [-3, -2, -1, 0, 1, 2, 3].map((d) => at(x + d * dx, y + d * dy));

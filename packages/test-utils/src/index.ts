@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Module, availableBackends, torchShape, useBackend } from '@convkit/core';
 import '@convkit/backend-cpu';
@@ -77,4 +78,43 @@ export function stateDictListing(model: Module<any, any>): [string, number[]][] 
 /** SHA-256 of a listing as tools/fixtures/make_classifier_keys.py hashes it: one "key d0,d1,..." line per entry. */
 export function stateDictDigest(listing: [string, number[]][]): string {
   return createHash('sha256').update(listing.map(([key, shape]) => `${key} ${shape.join(',')}`).join('\n')).digest('hex');
+}
+
+/** One model's entry in a torchvision-keys.json fixture (tools/fixtures/make_classifier_keys.py). */
+export interface TorchvisionKeys {
+  params: number;
+  entries: number;
+  sha256: string;
+  /** The whole listing, for the first model of a family only. */
+  state_dict?: [string, number[]][];
+}
+
+/** The models of a torchvision-keys.json fixture, by name. */
+export function readTorchvisionKeys(url: URL): Record<string, TorchvisionKeys> {
+  return (JSON.parse(readFileSync(url, 'utf8')) as { models: Record<string, TorchvisionKeys> }).models;
+}
+
+/** How `model`'s state dict differs from torchvision's: key order and shapes, entry count, digest, parameter count. Empty when it matches. */
+export function torchvisionKeyMismatches(model: Module<any, any>, expected: TorchvisionKeys): string[] {
+  const listing = stateDictListing(model);
+  const problems: string[] = [];
+  if (expected.state_dict) {
+    const i = expected.state_dict.findIndex(([key, shape], j) => listing[j]?.[0] !== key || listing[j]?.[1].join(',') !== shape.join(','));
+    if (i >= 0) problems.push(`entry ${i}: ${JSON.stringify(listing[i] ?? null)}, torchvision ${JSON.stringify(expected.state_dict[i])}`);
+  }
+  if (listing.length !== expected.entries) problems.push(`${listing.length} entries, torchvision ${expected.entries}`);
+  if (stateDictDigest(listing) !== expected.sha256) problems.push('the listing digest differs from torchvision\'s');
+  if (model.countParams() !== expected.params) problems.push(`${model.countParams()} parameters, torchvision ${expected.params}`);
+  return problems;
+}
+
+/** Population standard deviation, for checking initialisations. */
+export function std(values: ArrayLike<number>): number {
+  let sum = 0;
+  let squares = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i]!;
+    squares += values[i]! ** 2;
+  }
+  return Math.sqrt(squares / values.length - (sum / values.length) ** 2);
 }

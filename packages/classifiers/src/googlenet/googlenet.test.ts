@@ -1,20 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type ModelSummary, summary } from '@convkit/core';
-import { testBackends, useBackend } from '@convkit/test-utils';
+import { std, testBackends, useBackend } from '@convkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BasicConv2d, GoogLeNet, type GoogLeNetOutputs, googlenet } from './index.js';
 
 const backends = await testBackends();
-
-function std(values: ArrayLike<number>): number {
-  let sum = 0;
-  let squares = 0;
-  for (let i = 0; i < values.length; i++) {
-    sum += values[i]!;
-    squares += values[i]! ** 2;
-  }
-  return Math.sqrt(squares / values.length - (sum / values.length) ** 2);
-}
 
 async function meanOf(t: tf.Tensor): Promise<number> {
   const m = tf.mean(t);

@@ -1,21 +1,11 @@
 import { Conv2d, Linear, Sequential, getModelEntry, summary } from '@convkit/core';
-import { testBackends, useBackend } from '@convkit/test-utils';
+import { std, testBackends, useBackend } from '@convkit/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VGG_CONFIGS, initVggWeights, makeVggLayers } from './index.js';
 
 const backends = await testBackends();
 /** The classifier every VGG shares: 512x7x7 -> 4096 -> 4096 -> 1000, weights and biases. */
 const CLASSIFIER_PARAMS = 512 * 7 * 7 * 4096 + 4096 + 4096 * 4096 + 4096 + 4096 * 1000 + 1000;
-
-function std(values: ArrayLike<number>): number {
-  let sum = 0;
-  let squares = 0;
-  for (let i = 0; i < values.length; i++) {
-    sum += values[i]!;
-    squares += values[i]! ** 2;
-  }
-  return Math.sqrt(squares / values.length - (sum / values.length) ** 2);
-}
 
 describe('VGG configurations', () => {
   beforeAll(() => useBackend(backends.includes('wasm') ? 'wasm' : backends[0]));

@@ -11,7 +11,7 @@ export { deterministicStateDict } from './deterministic.js';
 export { seededRandom, shuffledIndices } from './random.js';
 export { defaultUniform, kaimingNormalFanOut, normal } from './init.js';
 export { type Size2, slidingOutputSize } from './layers/args.js';
-export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';
+export { Conv2d, type Conv2dOptions, type ConvFold } from './layers/conv2d.js';
 export { ConvTranspose2d, type ConvTranspose2dOptions } from './layers/conv-transpose2d.js';
 export { Linear } from './layers/linear.js';
 export { MaxPool2d, type Pool2dOptions } from './layers/max-pool2d.js';
@@ -26,6 +26,7 @@ export { Sequential } from './layers/sequential.js';
 export { Concat } from './layers/concat.js';
 export { Identity } from './layers/identity.js';
 export { summary, formatSummary, type ModelSummary, type LayerSummary } from './summary.js';
+export { fuseForInference, unfuse, type FusionSummary } from './fuse.js';
 export { crossEntropy, smoothL1Loss, mseLoss, trainStep } from './train.js';
 export { adamStateDict, loadAdamStateDict } from './optimizer-state.js';
 export {

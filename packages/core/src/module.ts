@@ -24,9 +24,12 @@ interface StateEntry {
   torchDtype: 'float32' | 'int64';
 }
 
-/** What a forward trace sees of one module call: used by `summary()`. */
+/** What a forward trace sees of one module call: used by `summary()` and `fuseForInference()`. */
 export interface CallRecord {
   module: Module<any, any>;
+  /** The argument and the result themselves, so that calls can be linked by tensor identity. */
+  input: unknown;
+  output: unknown;
   inputShapes: number[][];
   outputShapes: number[][];
 }
@@ -45,12 +48,15 @@ export function traceCalls<T>(fn: () => T): { result: T; calls: CallRecord[] } {
   }
 }
 
-function shapesOf(value: unknown): number[][] {
-  if (value instanceof tf.Tensor) return [value.shape.slice()];
-  if (Array.isArray(value)) return value.flatMap(shapesOf);
-  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(shapesOf);
+/** Every tensor in a module's argument or result: the value itself, or those inside its arrays and objects. */
+export function tensorsOf(value: unknown): tf.Tensor[] {
+  if (value instanceof tf.Tensor) return [value];
+  if (Array.isArray(value)) return value.flatMap(tensorsOf);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(tensorsOf);
   return [];
 }
+
+const shapesOf = (value: unknown): number[][] => tensorsOf(value).map((t) => t.shape.slice());
 
 export interface LoadStateDictOptions {
   /** When true (the default), missing and unexpected keys are errors, as in PyTorch. */
@@ -97,7 +103,7 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
       throw this.#withPath(error);
     }
     if (activeTrace) {
-      activeTrace.push({ module: this, inputShapes: shapesOf(input), outputShapes: shapesOf(output) });
+      activeTrace.push({ module: this, input, output, inputShapes: shapesOf(input), outputShapes: shapesOf(output) });
     }
     return output;
   }
@@ -281,9 +287,11 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
     return { missingKeys, unexpectedKeys };
   }
 
-  /** Frees every parameter and buffer of this module and its children. */
+  /** Frees every parameter and buffer of this module and its children, and what each holds besides (a convolution's folded weights). */
   dispose(): void {
-    for (const entry of this.#namedEntries()) entry.variable.dispose();
+    for (const { variable } of this.#parameters.values()) variable.dispose();
+    for (const { variable } of this.#buffers.values()) variable.dispose();
+    for (const child of this.#children.values()) child.dispose();
   }
 }
 

@@ -33,10 +33,25 @@ export interface ModelEntry {
 }
 
 const models = new Map<string, ModelEntry>();
+/** The entry each model was made from, so that `fuseForInference` can find an input size for it. */
+const entryOfModel = new WeakMap<Module<any, any>, ModelEntry>();
 
 export function registerModel(entry: ModelEntry): void {
   if (models.has(entry.name)) throw new Error(`model '${entry.name}' is registered twice`);
-  models.set(entry.name, entry);
+  const registered: ModelEntry = {
+    ...entry,
+    create: (options) => {
+      const model = entry.create(options);
+      entryOfModel.set(model, registered);
+      return model;
+    },
+  };
+  models.set(entry.name, registered);
+}
+
+/** The registry entry `model` was made from (by `createModel` or an entry's `create`), if any. */
+export function modelEntryOf(model: Module<any, any>): ModelEntry | undefined {
+  return entryOfModel.get(model);
 }
 
 export function listModels(filter: { task?: Task; family?: string } = {}): ModelEntry[] {

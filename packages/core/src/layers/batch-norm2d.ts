@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module, expectChannels, expectRank } from '../module.js';
 import { LayerInputError } from '../errors.js';
 import { shapeToString } from '../io/host-tensor.js';
+import { hasBatchNormApplied, passThrough } from './fold-marks.js';
 
 export interface BatchNorm2dOptions {
   eps?: number;
@@ -40,6 +41,8 @@ export class BatchNorm2d extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     expectRank(x, 4, '[N, H, W, C]');
     expectChannels(x, this.numFeatures);
+    // The convolution before this layer already applied it, with folded weights (fuseForInference).
+    if (!this.training && hasBatchNormApplied(x, this)) return passThrough(x);
     const useBatchStats = this.training || !this.runningMean;
     return tf.tidy(() => {
       let mean: tf.Tensor;

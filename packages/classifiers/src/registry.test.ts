@@ -1,12 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, type Module, crossEntropy, listModels, summary, trainStep } from '@convkit/core';
-import { liveTensors, testBackends, useBackend } from '@convkit/test-utils';
+import {
+  BatchNorm2d, Conv2d, type Module, crossEntropy, deterministicStateDict, fuseForInference, listModels, summary, trainStep, unfuse,
+} from '@convkit/core';
+import { expectClose, liveTensors, testBackends, useBackend } from '@convkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import './index.js';
 
 /**
  * Every registered classifier on every available backend (timm's test_model_forward/backward): the output
- * shape, finite values and no leaked tensors, after a forward in eval mode and after one SGD step.
+ * shape, finite values and no leaked tensors, after a forward in eval mode and after one SGD step; and
+ * the same logits, to 1e-4, after fuseForInference.
  *
  * Each model is built once, on the first backend, and moves to the next (tfjs moves a tensor's data to the
  * active backend on first use): building a VGG costs more than running it. It is built with
@@ -29,6 +32,14 @@ function classificationLoss(output: unknown, labels: tf.Tensor): tf.Scalar {
   if (output instanceof tf.Tensor) return crossEntropy(output, labels);
   const { logits, ...aux } = output as Record<string, tf.Tensor>;
   return tf.tidy(() => Object.values(aux).reduce<tf.Scalar>((loss, head) => tf.add(loss, tf.mul(0.3, crossEntropy(head, labels))), crossEntropy(logits!, labels)));
+}
+
+/** Every tensor of a model's output, read back and disposed. */
+async function outputValues(output: unknown): Promise<Float32Array[]> {
+  const tensors = output instanceof tf.Tensor ? [output] : Object.values(output as Record<string, tf.Tensor>);
+  const values = await Promise.all(tensors.map(async (t) => (await t.data()) as Float32Array));
+  tf.dispose(tensors);
+  return values;
 }
 
 function freezeConvFilters(model: Module<any, any>): () => void {
@@ -77,6 +88,33 @@ describe.each(models)('$name', (entry) => {
     tf.dispose([x, y]);
     expect(values.every(Number.isFinite)).toBe(true);
     expect(liveTensors()).toBe(before);
+  });
+
+  it.for(backends)('fused for inference on %s: the unfused logits to 1e-4, no leaked tensors', async (backend) => {
+    await useBackend(backend);
+    const batch = backend === 'cpu' ? 1 : 2;
+    model.eval();
+    const batchNorms = model.namedModules().flatMap(([, m]) => (m instanceof BatchNorm2d ? [m] : []));
+    const saved = await Promise.all(batchNorms.map((m) => m.stateDict()));
+    // Folding the initial statistics (mean 0, variance 1, weight 1, bias 0) would change next to nothing.
+    batchNorms.forEach((m, i) => m.loadStateDict(deterministicStateDict(m, i + 1)));
+    const x = tf.randomNormal([batch, evalSize, evalSize, channels], 0, 1, 'float32', 3);
+    try {
+      const expected = await outputValues(model.call(x));
+      const before = liveTensors();
+      fuseForInference(model);
+      const actual = await outputValues(model.call(x));
+      actual.forEach((values, i) => expectClose(values, expected[i]!, 1e-4, `${entry.name} fused, output ${i}`));
+      // What stays is a folded weight and bias per convolution with a BatchNorm folded in, until unfuse.
+      const folded = model.namedModules().filter(([, m]) => m instanceof Conv2d && m.fold?.batchNorm).length;
+      expect(liveTensors()).toBe(before + 2 * folded);
+      unfuse(model);
+      expect(liveTensors()).toBe(before);
+    } finally {
+      unfuse(model);
+      batchNorms.forEach((m, i) => m.loadStateDict(saved[i]!));
+      x.dispose();
+    }
   });
 
   it.for(backends)('train step on %s: finite loss, no leaked tensors', async (backend, ctx) => {

@@ -38,7 +38,7 @@ describe('convkit models / summary', () => {
 });
 
 describe('convkit run', () => {
-  it('gives the same output as the library for the same weights, in both layouts', async () => {
+  it('gives the same output as the library for the same weights, in both layouts, fused or not', async () => {
     const model = createModel('lenet5');
     const weights = deterministicStateDict(model, 3);
     model.loadStateDict(weights);
@@ -49,8 +49,8 @@ describe('convkit run', () => {
     writeFileSync(path('x_nchw.npy'), writeNpy({ dtype: 'float32', shape: [2, 1, 32, 32], data: x.dataSync() as Float32Array }));
     const expected = (model.call(x) as tf.Tensor).dataSync();
 
-    for (const [input, layout] of [['x.npy', 'nhwc'], ['x_nchw.npy', 'nchw']] as const) {
-      const r = await convkit('run', 'lenet5', '--weights', path('w.safetensors'), '--input', path(input), '--output', path(`y_${layout}.npy`), '--layout', layout);
+    for (const [input, layout, ...fuse] of [['x.npy', 'nhwc'], ['x_nchw.npy', 'nchw'], ['x.npy', 'nhwc', '--no-fuse']] as const) {
+      const r = await convkit('run', 'lenet5', '--weights', path('w.safetensors'), '--input', path(input), '--output', path(`y_${layout}.npy`), '--layout', layout, ...fuse);
       expect(r.stderr).toContain('wrote');
       expect(r.code).toBe(0);
       const y = readNpy(readFileSync(path(`y_${layout}.npy`)));

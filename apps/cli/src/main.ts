@@ -16,6 +16,9 @@ import { DATASETS } from './training/datasets.js';
 const backendOption = () =>
   new Option('--backend <name>', 'tfjs backend to run on (see `convkit backends`); default: the best available');
 
+const noFuseOption = () =>
+  new Option('--no-fuse', 'run every layer on its own: no BatchNorm folded into the convolution before it, no ReLU fused into the kernel (docs/inference-folding.md)');
+
 const program = new Command()
   .name('convkit')
   .description('Classic convolutional networks in TypeScript: inspect, count, run and train them.')
@@ -62,6 +65,7 @@ program
   .requiredOption('--output <file>', 'where to write the output .npy (written whole or not at all)')
   .addOption(new Option('--layout <layout>', 'axis order of the input and image-shaped outputs').choices(['nchw', 'nhwc']).default('nhwc'))
   .addOption(backendOption())
+  .addOption(noFuseOption())
   .action(runCommand);
 
 program
@@ -73,6 +77,7 @@ program
   .option('--top <k>', 'how many classes to print per image', '5')
   .option('--json', 'print JSON: results[] with image and top[] of index, label, probability')
   .addOption(backendOption())
+  .addOption(noFuseOption())
   .addHelpText('after', `
 Models of up to 64x64 pixels (lenet5, cifar_resnet*) see the digits transform: grey, resized, light strokes on
 dark (dark-on-light images are inverted). Larger ones see torchvision's: resize, centre crop, ImageNet mean/std.
@@ -114,6 +119,7 @@ program
   .option('--heatmap-class <index>', 'the class of --heatmap (default: the most frequent predicted class but background)')
   .option('--num-classes <n>', 'build the model for this many classes, to match the weights')
   .addOption(backendOption())
+  .addOption(noFuseOption())
   .action(segmentCommand);
 
 program
@@ -125,6 +131,7 @@ program
   .option('--out <file>', 'the image with boxes drawn, PNG')
   .option('--json', 'print the detections as JSON')
   .addOption(backendOption())
+  .addOption(noFuseOption())
   .action(detectCommand);
 
 program
@@ -148,6 +155,8 @@ program
   .option('--backends <names>', 'comma-separated convkit backends (default: every available one but cpu, which takes seconds per image)')
   .option('--repeats <n>', 'timed runs per configuration; the median is reported', '7')
   .option('--warmup <n>', 'untimed runs first', '2')
+  .addOption(noFuseOption())
+  .option('--unfused', 'also time each convkit backend with --no-fuse, reported as runtime \'<backend> unfused\'')
   .option('--no-peers', 'skip onnxruntime-node and PyTorch')
   .option('--python <path>', 'Python with torch and torchvision, for the peers', '/usr/bin/python3')
   .option('--out <dir>', 'folder for bench.json and bench.png (the bar chart)', 'convkit-out/bench')
@@ -161,6 +170,7 @@ program
   .option('--repeats <n>', '', '7')
   .option('--warmup <n>', '', '2')
   .option('--onnx <file>')
+  .option('--no-fuse')
   .action(benchWorkerCommand);
 
 try {

@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { availableBackends, getModelEntry } from '@convkit/core';
+import { availableBackends, fuseForInference, getModelEntry } from '@convkit/core';
 import { barChart } from '../charts.js';
 import { CliError } from '../cli-error.js';
 import { writeOutputFile } from '../files.js';
@@ -17,7 +17,7 @@ import { selectBackend } from '../setup.js';
 export interface BenchResult {
   model: string;
   batch: number;
-  /** 'wasm', 'cpu', ... for convkit; 'onnxruntime-node' and 'pytorch-cpu' for the peers. */
+  /** 'wasm', 'cpu', ... for convkit ('wasm unfused' with --no-fuse); 'onnxruntime-node' and 'pytorch-cpu' for the peers. */
   runtime: string;
   medianMs: number;
   timesMs: number[];
@@ -32,6 +32,10 @@ export interface BenchOptions {
   backends?: string;
   repeats: string;
   warmup: string;
+  /** false (--no-fuse): convkit runs every layer on its own. */
+  fuse: boolean;
+  /** Also time each convkit backend unfused, beside the fused runs. */
+  unfused?: boolean;
   peers: boolean;
   out: string;
   python: string;
@@ -55,9 +59,13 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
   for (const b of backends) if (!usable.includes(b)) throw new CliError(`backend '${b}' is not available here; available: ${usable.join(', ')}`);
 
   const jobs: { label: string; run: () => Promise<BenchResult[]> }[] = [];
+  const fusions = options.fuse ? [true, ...(options.unfused ? [false] : [])] : [false];
   for (const model of models) {
     for (const backend of backends) {
-      jobs.push({ label: `${model} on ${backend}`, run: () => worker(['bench-worker', model, '--runtime', backend, '--batches', batches.join(','), '--repeats', options.repeats, '--warmup', options.warmup]) });
+      for (const fuse of fusions) {
+        const args = ['bench-worker', model, '--runtime', backend, '--batches', batches.join(','), '--repeats', options.repeats, '--warmup', options.warmup, ...(fuse ? [] : ['--no-fuse'])];
+        jobs.push({ label: `${model} on ${backend}${fuse ? '' : ' unfused'}`, run: () => worker(args) });
+      }
     }
   }
   const skipped: string[] = [];
@@ -125,7 +133,7 @@ export function benchChart(results: readonly BenchResult[], title: string): Uint
 }
 
 /** Runs inside its own process: times one model on one runtime for each batch size. */
-export async function benchWorkerCommand(model: string, options: { runtime: string; batches: string; repeats: string; warmup: string; onnx?: string }): Promise<void> {
+export async function benchWorkerCommand(model: string, options: { runtime: string; batches: string; repeats: string; warmup: string; onnx?: string; fuse: boolean }): Promise<void> {
   const entry = getModelEntryOrFail(model);
   const batches = list(options.batches).map(Number);
   const [h, w, c] = entry.inputShape;
@@ -146,6 +154,8 @@ export async function benchWorkerCommand(model: string, options: { runtime: stri
     await selectBackend(options.runtime);
     const net = entry.create();
     net.eval();
+    if (options.fuse) fuseForInference(net);
+    const runtime = options.fuse ? options.runtime : `${options.runtime} unfused`;
     for (const batch of batches) {
       const x = tf.randomUniform([batch, h, w, c]);
       const timesMs = await time(async () => {
@@ -157,7 +167,7 @@ export async function benchWorkerCommand(model: string, options: { runtime: stri
         (net.call(x) as tf.Tensor).dispose();
       });
       x.dispose();
-      results.push({ model, batch, runtime: options.runtime, medianMs: median(timesMs), timesMs, peakRssMb: 0, peakTensorMb: profile.peakBytes / 2 ** 20 });
+      results.push({ model, batch, runtime, medianMs: median(timesMs), timesMs, peakRssMb: 0, peakTensorMb: profile.peakBytes / 2 ** 20 });
     }
     net.dispose();
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { type ModelEntry, type StateDict, readSafetensors } from '@convkit/core';
+import { type ModelEntry, type StateDict, fuseForInference, readSafetensors } from '@convkit/core';
 import { IMAGENET_MEAN, IMAGENET_STD } from '@convkit/segmentation';
 import { CliError, ExitCode } from '../cli-error.js';
 import { readInputFile } from '../files.js';
@@ -16,6 +16,8 @@ export interface ClassifyOptions {
   top: string;
   json?: boolean;
   backend?: string;
+  /** false (--no-fuse): every layer on its own, without fuseForInference. */
+  fuse?: boolean;
 }
 
 export interface Classification {
@@ -88,6 +90,7 @@ export async function classify(paths: string[], options: ClassifyOptions): Promi
       console.error(`warning: no --weights given: ${entry.name} has random initial weights, so its classes mean nothing (no pretrained weights ship with convkit)`);
     }
     model.eval();
+    if (options.fuse !== false) fuseForInference(model);
     const results: Classification[] = [];
     for (const { path, image } of images) {
       const { input, inverted } = modelInput(image, entry, preprocessing);

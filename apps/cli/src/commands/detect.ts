@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readSafetensors } from '@convkit/core';
+import { fuseForInference, readSafetensors } from '@convkit/core';
 import {
   type Detections, FastRCNN, FasterRCNN, RCNN, SHAPE_CLASSES, Yolo, detectYolo, drawDetections,
 } from '@convkit/detection';
@@ -17,6 +17,8 @@ export interface DetectOptions {
   /** Print the detections as JSON on stdout. */
   json?: boolean;
   backend?: string;
+  /** false (--no-fuse): every layer on its own, without fuseForInference. */
+  fuse?: boolean;
 }
 
 const VOC_CLASSES = [
@@ -59,6 +61,8 @@ export async function detectCommand(imagePath: string, options: DetectOptions): 
     } else {
       console.error(`warning: no --weights given; ${options.model} runs with its untrained initial weights`);
     }
+    model.eval();
+    if (options.fuse !== false) fuseForInference(model);
     const side = entry.inputShape[0];
     const input = resized(image, side);
     let detections: Detections;

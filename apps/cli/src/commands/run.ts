@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type HostTensor, readNpy, readSafetensors, toFloat32Array, writeNpy } from '@convkit/core';
+import { type HostTensor, fuseForInference, readNpy, readSafetensors, toFloat32Array, writeNpy } from '@convkit/core';
 import { CliError } from '../cli-error.js';
 import { readInputFile, writeOutputFile } from '../files.js';
 import { selectBackend } from '../setup.js';
@@ -11,6 +11,8 @@ export interface RunOptions {
   output: string;
   layout: string;
   backend?: string;
+  /** false (--no-fuse): every layer on its own, without fuseForInference. */
+  fuse?: boolean;
 }
 
 /** One eval-mode forward pass: weights (safetensors, PyTorch names) + input (.npy) -> output (.npy). */
@@ -39,6 +41,7 @@ export async function runCommand(name: string, options: RunOptions): Promise<voi
       }
     }
     model.eval();
+    if (options.fuse !== false) fuseForInference(model);
     const result = tf.tidy(() => {
       let x = tf.tensor(toFloat32Array(input), input.shape, 'float32');
       if (options.layout === 'nchw') x = tf.transpose(x, [0, 2, 3, 1]);

@@ -1,4 +1,4 @@
-import { type ModelEntry, StateDictError, type StateDict, listModels, readSafetensors, torchShape } from '@convkit/core';
+import { type ModelEntry, StateDictError, type StateDict, fuseForInference, listModels, readSafetensors, torchShape } from '@convkit/core';
 import { type Prediction, colorizeMask, overlayMask, predictSegmentation, probabilityHeatmap } from '@convkit/segmentation';
 import { CliError } from '../cli-error.js';
 import { readInputFile, writeOutputFile } from '../files.js';
@@ -20,6 +20,8 @@ export interface SegmentOptions {
   /** Build the model for this many classes (weights trained for another class count). */
   numClasses?: string;
   backend?: string;
+  /** false (--no-fuse): every layer on its own, without fuseForInference. */
+  fuse?: boolean;
 }
 
 /**
@@ -62,6 +64,8 @@ export async function segmentCommand(image: string, options: SegmentOptions): Pr
   let prediction: Prediction;
   try {
     if (weights) loadWeights(model, weights, entry, numClasses, options.weights!);
+    model.eval();
+    if (options.fuse !== false) fuseForInference(model);
     prediction = await predictSegmentation(model, picture, NORMALISATION[entry.name]);
   } finally {
     model.dispose();

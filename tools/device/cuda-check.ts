@@ -26,7 +26,7 @@ import '@convkit/classifiers';
 import '@convkit/segmentation';
 import '@convkit/detection';
 import { NATIVE_KERNELS, TF32_FLAG, cudaAvailability, fallbacksSeen, loadAddon } from '@convkit/backend-cuda';
-import { relativeError, runLayerParity } from '../../packages/backend-cuda/test/layer-parity.js';
+import { relativeError, runLayerParity } from '../../packages/test-utils/src/layer-parity.js';
 
 const { values: opts } = parseArgs({
   options: {

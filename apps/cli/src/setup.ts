@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@convkit/core';
 import '@convkit/backend-cpu';
 import '@convkit/backend-wasm';
+import '@convkit/backend-onednn';
 import '@convkit/classifiers';
 import '@convkit/segmentation';
 import '@convkit/detection';

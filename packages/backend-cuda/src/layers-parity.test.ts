@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { createModel, crossEntropy, deterministicStateDict } from '@convkit/core';
 import '@convkit/classifiers';
 import { describe, expect, it } from 'vitest';
-import { relativeError, runLayerParity } from '../test/layer-parity.js';
+import { relativeError, runLayerParity } from '@convkit/test-utils/layer-parity';
 import { referenceAddon } from '../test/reference-addon.js';
 import { CudaBackend } from './backend.js';
 import { fallbacksSeen } from './kernels/cpu-fallback.js';

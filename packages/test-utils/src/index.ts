@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Module, availableBackends, torchShape, useBackend } from '@convkit/core';
 import '@convkit/backend-cpu';
 import '@convkit/backend-wasm';
+import '@convkit/backend-onednn';
 
 /**
  * The backends a test run loops over: every registered plugin available here, or the comma-separated

@@ -9,8 +9,8 @@ import {
 /**
  * core's layer fixtures (PyTorch 1.13 references, packages/core/src/layers/fixtures) run through the
  * active backend: each case's output, input gradient and parameter gradients, as core's
- * parity.test.ts checks them. Shared by this package's tests (over the host model of the addon)
- * and tools/device/cuda-check.ts (on the GPU).
+ * parity.test.ts checks them. Shared by backend-cuda's tests (over the host model of its addon),
+ * tools/device/cuda-check.ts (on the GPU) and backend-onednn's tests.
  */
 export interface LayerParityResult {
   cases: number;

@@ -1,0 +1,314 @@
+#include "plans.h"
+
+namespace convkit {
+
+namespace {
+
+dnnl_memory_desc_t anyLayout(const std::array<dnnl_dim_t, 4>& dims) {
+  dnnl_memory_desc_t md;
+  CONVKIT_CHECK(dnnl_memory_desc_init_by_tag, &md, 4, dims.data(), dnnl_f32, dnnl_format_tag_any);
+  return md;
+}
+
+dnnl_memory_desc_t query(const_dnnl_primitive_desc_t pd, dnnl_query_t what, int index = 0) {
+  const dnnl_memory_desc_t* md = dnnl->dnnl_primitive_desc_query_md(pd, what, index);
+  if (!md) throw DnnlError("dnnl_primitive_desc_query_md found no such memory");
+  return *md;
+}
+
+struct EltwiseAlg {
+  dnnl_alg_kind_t alg;
+  float alpha;
+  float beta;
+};
+
+EltwiseAlg eltwiseAlg(Activation activation, float alpha) {
+  switch (activation) {
+    case Activation::relu: return {dnnl_eltwise_relu, 0.f, 0.f};
+    case Activation::leakyRelu: return {dnnl_eltwise_relu, alpha, 0.f};
+    case Activation::relu6: return {dnnl_eltwise_clip, 0.f, 6.f};
+    case Activation::elu: return {dnnl_eltwise_elu, 1.f, 0.f};
+    case Activation::sigmoid: return {dnnl_eltwise_logistic, 0.f, 0.f};
+    default: throw std::invalid_argument("unknown activation " + std::to_string(static_cast<int>(activation)));
+  }
+}
+
+/** A primitive attribute with the activation as an eltwise post-op (null for none); destroy with attrFree. */
+dnnl_primitive_attr_t activationAttr(Activation activation, float alpha) {
+  if (activation == Activation::none) return nullptr;
+  const EltwiseAlg e = eltwiseAlg(activation, alpha);
+  dnnl_post_ops_t ops = nullptr;
+  CONVKIT_CHECK(dnnl_post_ops_create, &ops);
+  dnnl_primitive_attr_t attr = nullptr;
+  try {
+    CONVKIT_CHECK(dnnl_post_ops_append_eltwise, ops, 1.f, e.alg, e.alpha, e.beta);
+    CONVKIT_CHECK(dnnl_primitive_attr_create, &attr);
+    CONVKIT_CHECK(dnnl_primitive_attr_set_post_ops, attr, ops);
+  } catch (...) {
+    dnnl->dnnl_post_ops_destroy(ops);
+    if (attr) dnnl->dnnl_primitive_attr_destroy(attr);
+    throw;
+  }
+  dnnl->dnnl_post_ops_destroy(ops);
+  return attr;
+}
+
+struct AttrGuard {
+  dnnl_primitive_attr_t attr;
+  ~AttrGuard() {
+    if (attr) dnnl->dnnl_primitive_attr_destroy(attr);
+  }
+};
+
+struct PdGuard {
+  dnnl_primitive_desc_t pd = nullptr;
+  ~PdGuard() {
+    if (pd) dnnl->dnnl_primitive_desc_destroy(pd);
+  }
+  /** Hands the descriptor to a plan step, which destroys it. */
+  dnnl_primitive_desc_t release() {
+    dnnl_primitive_desc_t p = pd;
+    pd = nullptr;
+    return p;
+  }
+};
+
+dnnl_convolution_desc_t convDesc(const ConvShape& s, dnnl_prop_kind_t prop, bool bias) {
+  const dnnl_memory_desc_t src = anyLayout(s.src), weights = anyLayout(s.weights), dst = anyLayout(s.dst);
+  dnnl_memory_desc_t biasMd;
+  const dnnl_dim_t biasDims[1] = {s.weights[0]};
+  CONVKIT_CHECK(dnnl_memory_desc_init_by_tag, &biasMd, 1, biasDims, dnnl_f32, dnnl_x);
+  dnnl_convolution_desc_t desc;
+  CONVKIT_CHECK(dnnl_dilated_convolution_forward_desc_init, &desc, prop, dnnl_convolution_direct, &src, &weights,
+                bias ? &biasMd : nullptr, &dst, s.strides.data(), s.dilations.data(), s.padL.data(), s.padR.data());
+  return desc;
+}
+
+}  // namespace
+
+PlanId planConvForward(const ConvShape& s, LayoutId src, LayoutId dst, bool bias, Activation activation, float alpha) {
+  dnnl_convolution_desc_t desc = convDesc(s, dnnl_forward_inference, bias);
+  AttrGuard attr{activationAttr(activation, alpha)};
+  PdGuard pd;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &pd.pd, &desc, attr.attr, engine(), nullptr);
+  auto p = std::make_unique<Plan>();
+  dnnl_memory_t srcSlot = p->addSlot(src);
+  dnnl_memory_t weightsSlot = p->addSlot(internLayout(query(pd.pd, dnnl_query_weights_md)));
+  dnnl_memory_t biasSlot = bias ? p->addSlot(internLayout(query(pd.pd, dnnl_query_weights_md, 1))) : nullptr;
+  const dnnl_memory_desc_t dstMd = query(pd.pd, dnnl_query_dst_md);
+  dnnl_memory_t dstSlot = p->addSlot(dst >= 0 ? dst : internLayout(dstMd));
+  dnnl_memory_t srcIn = p->reordered(srcSlot, query(pd.pd, dnnl_query_src_md));
+  dnnl_memory_t dstOut = p->outputVia(dstSlot, dstMd);
+  std::vector<dnnl_exec_arg_t> args = {{DNNL_ARG_SRC, srcIn}, {DNNL_ARG_WEIGHTS, weightsSlot}, {DNNL_ARG_DST, dstOut}};
+  if (bias) args.push_back({DNNL_ARG_BIAS, biasSlot});
+  p->addStep(pd.release(), std::move(args));
+  p->finish();
+  return storePlan(std::move(p));
+}
+
+PlanId planConvBackwardData(const ConvShape& s, LayoutId diffDst, LayoutId diffSrc) {
+  dnnl_convolution_desc_t forward = convDesc(s, dnnl_forward_training, false);
+  PdGuard hint;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &hint.pd, &forward, nullptr, engine(), nullptr);
+  const dnnl_memory_desc_t src = anyLayout(s.src), weights = anyLayout(s.weights), dst = anyLayout(s.dst);
+  dnnl_convolution_desc_t desc;
+  CONVKIT_CHECK(dnnl_dilated_convolution_backward_data_desc_init, &desc, dnnl_convolution_direct, &src, &weights, &dst,
+                s.strides.data(), s.dilations.data(), s.padL.data(), s.padR.data());
+  PdGuard pd;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &pd.pd, &desc, nullptr, engine(), hint.pd);
+  auto p = std::make_unique<Plan>();
+  dnnl_memory_t diffDstSlot = p->addSlot(diffDst);
+  dnnl_memory_t weightsSlot = p->addSlot(internLayout(query(pd.pd, dnnl_query_weights_md)));
+  const dnnl_memory_desc_t diffSrcMd = query(pd.pd, dnnl_query_diff_src_md);
+  dnnl_memory_t diffSrcSlot = p->addSlot(diffSrc >= 0 ? diffSrc : internLayout(diffSrcMd));
+  dnnl_memory_t diffDstIn = p->reordered(diffDstSlot, query(pd.pd, dnnl_query_diff_dst_md));
+  dnnl_memory_t diffSrcOut = p->outputVia(diffSrcSlot, diffSrcMd);
+  p->addStep(pd.release(), {{DNNL_ARG_DIFF_DST, diffDstIn}, {DNNL_ARG_WEIGHTS, weightsSlot}, {DNNL_ARG_DIFF_SRC, diffSrcOut}});
+  p->finish();
+  return storePlan(std::move(p));
+}
+
+PlanId planConvBackwardWeights(const ConvShape& s, LayoutId src, LayoutId diffDst, LayoutId diffWeights) {
+  dnnl_convolution_desc_t forward = convDesc(s, dnnl_forward_training, false);
+  PdGuard hint;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &hint.pd, &forward, nullptr, engine(), nullptr);
+  const dnnl_memory_desc_t srcMd = anyLayout(s.src), weights = anyLayout(s.weights), dst = anyLayout(s.dst);
+  dnnl_convolution_desc_t desc;
+  CONVKIT_CHECK(dnnl_dilated_convolution_backward_weights_desc_init, &desc, dnnl_convolution_direct, &srcMd, &weights, nullptr,
+                &dst, s.strides.data(), s.dilations.data(), s.padL.data(), s.padR.data());
+  PdGuard pd;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &pd.pd, &desc, nullptr, engine(), hint.pd);
+  auto p = std::make_unique<Plan>();
+  dnnl_memory_t srcSlot = p->addSlot(src);
+  dnnl_memory_t diffDstSlot = p->addSlot(diffDst);
+  dnnl_memory_t diffWeightsSlot = p->addSlot(diffWeights);
+  dnnl_memory_t srcIn = p->reordered(srcSlot, query(pd.pd, dnnl_query_src_md));
+  dnnl_memory_t diffDstIn = p->reordered(diffDstSlot, query(pd.pd, dnnl_query_diff_dst_md));
+  dnnl_memory_t diffWeightsOut = p->outputVia(diffWeightsSlot, query(pd.pd, dnnl_query_diff_weights_md));
+  p->addStep(pd.release(), {{DNNL_ARG_SRC, srcIn}, {DNNL_ARG_DIFF_DST, diffDstIn}, {DNNL_ARG_DIFF_WEIGHTS, diffWeightsOut}});
+  p->finish();
+  return storePlan(std::move(p));
+}
+
+namespace {
+
+dnnl_alg_kind_t poolingAlg(Pooling kind) {
+  switch (kind) {
+    case Pooling::max: return dnnl_pooling_max;
+    case Pooling::avgIncludePadding: return dnnl_pooling_avg_include_padding;
+    case Pooling::avgExcludePadding: return dnnl_pooling_avg_exclude_padding;
+  }
+  throw std::invalid_argument("unknown pooling");
+}
+
+dnnl_pooling_v2_desc_t poolDesc(Pooling kind, const PoolShape& s, dnnl_prop_kind_t prop, const dnnl_memory_desc_t& src) {
+  const dnnl_memory_desc_t dst = anyLayout(s.dst);
+  const dnnl_dims_t dilation = {0, 0};
+  dnnl_pooling_v2_desc_t desc;
+  CONVKIT_CHECK(dnnl_pooling_v2_forward_desc_init, &desc, prop, poolingAlg(kind), &src, &dst, s.strides.data(), s.kernel.data(),
+                dilation, s.padL.data(), s.padR.data());
+  return desc;
+}
+
+}  // namespace
+
+PlanId planPoolForward(Pooling kind, const PoolShape& s, LayoutId src, LayoutId dst) {
+  dnnl_pooling_v2_desc_t desc = poolDesc(kind, s, dnnl_forward_inference, layout(src));
+  PdGuard pd;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &pd.pd, &desc, nullptr, engine(), nullptr);
+  auto p = std::make_unique<Plan>();
+  dnnl_memory_t srcSlot = p->addSlot(src);
+  const dnnl_memory_desc_t dstMd = query(pd.pd, dnnl_query_dst_md);
+  dnnl_memory_t dstSlot = p->addSlot(dst >= 0 ? dst : internLayout(dstMd));
+  dnnl_memory_t dstOut = p->outputVia(dstSlot, dstMd);
+  p->addStep(pd.release(), {{DNNL_ARG_SRC, srcSlot}, {DNNL_ARG_DST, dstOut}});
+  p->finish();
+  return storePlan(std::move(p));
+}
+
+PlanId planPoolBackward(Pooling kind, const PoolShape& s, LayoutId src, LayoutId diffDst, LayoutId diffSrc) {
+  const dnnl_memory_desc_t& srcMd = layout(src);
+  dnnl_pooling_v2_desc_t forward = poolDesc(kind, s, dnnl_forward_training, srcMd);
+  PdGuard hint;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &hint.pd, &forward, nullptr, engine(), nullptr);
+  const dnnl_memory_desc_t dstMd = query(hint.pd, dnnl_query_dst_md);
+  const dnnl_memory_desc_t anyDst = anyLayout(s.dst);
+  const dnnl_dims_t dilation = {0, 0};
+  dnnl_pooling_v2_desc_t desc;
+  CONVKIT_CHECK(dnnl_pooling_v2_backward_desc_init, &desc, poolingAlg(kind), &srcMd, &anyDst, s.strides.data(), s.kernel.data(),
+                dilation, s.padL.data(), s.padR.data());
+  PdGuard pd;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &pd.pd, &desc, nullptr, engine(), hint.pd);
+  auto p = std::make_unique<Plan>();
+  dnnl_memory_t srcSlot = p->addSlot(src);
+  dnnl_memory_t diffDstSlot = p->addSlot(diffDst);
+  dnnl_memory_t diffSrcSlot = p->addSlot(diffSrc);
+  std::vector<dnnl_exec_arg_t> backwardArgs;
+  if (kind == Pooling::max) {
+    // The forward again, for the workspace that records each window's arg-max.
+    dnnl_memory_t dstScratch = p->addScratch(dstMd);
+    dnnl_memory_t workspace = p->addScratch(query(hint.pd, dnnl_query_workspace_md));
+    p->addStep(hint.release(), {{DNNL_ARG_SRC, srcSlot}, {DNNL_ARG_DST, dstScratch}, {DNNL_ARG_WORKSPACE, workspace}});
+    backwardArgs.push_back({DNNL_ARG_WORKSPACE, workspace});
+  }
+  dnnl_memory_t diffDstIn = p->reordered(diffDstSlot, query(pd.pd, dnnl_query_diff_dst_md));
+  dnnl_memory_t diffSrcOut = p->outputVia(diffSrcSlot, query(pd.pd, dnnl_query_diff_src_md));
+  backwardArgs.push_back({DNNL_ARG_DIFF_DST, diffDstIn});
+  backwardArgs.push_back({DNNL_ARG_DIFF_SRC, diffSrcOut});
+  p->addStep(pd.release(), std::move(backwardArgs));
+  p->finish();
+  return storePlan(std::move(p));
+}
+
+PlanId planEltwise(Activation activation, float alpha, LayoutId src) {
+  const EltwiseAlg e = eltwiseAlg(activation, alpha);
+  dnnl_eltwise_desc_t desc;
+  CONVKIT_CHECK(dnnl_eltwise_forward_desc_init, &desc, dnnl_forward_inference, e.alg, &layout(src), e.alpha, e.beta);
+  PdGuard pd;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &pd.pd, &desc, nullptr, engine(), nullptr);
+  auto p = std::make_unique<Plan>();
+  dnnl_memory_t srcSlot = p->addSlot(src);
+  dnnl_memory_t dstSlot = p->addSlot(src);
+  p->addStep(pd.release(), {{DNNL_ARG_SRC, srcSlot}, {DNNL_ARG_DST, dstSlot}});
+  return storePlan(std::move(p));
+}
+
+PlanId planBinary(Binary op, LayoutId src0, LayoutId src1) {
+  static const dnnl_alg_kind_t algs[] = {dnnl_binary_add, dnnl_binary_sub, dnnl_binary_mul, dnnl_binary_div, dnnl_binary_max, dnnl_binary_min};
+  const int index = static_cast<int>(op);
+  if (index < 0 || index > 5) throw std::invalid_argument("unknown binary op");
+  dnnl_binary_desc_t desc;
+  CONVKIT_CHECK(dnnl_binary_desc_init, &desc, algs[index], &layout(src0), &layout(src1), &layout(src0));
+  PdGuard pd;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &pd.pd, &desc, nullptr, engine(), nullptr);
+  auto p = std::make_unique<Plan>();
+  dnnl_memory_t a = p->addSlot(src0);
+  dnnl_memory_t b = p->addSlot(src1);
+  dnnl_memory_t dst = p->addSlot(src0);
+  p->addStep(pd.release(), {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, b}, {DNNL_ARG_DST, dst}});
+  return storePlan(std::move(p));
+}
+
+PlanId planBatchNorm(LayoutId src, float epsilon, Activation activation) {
+  unsigned flags = dnnl_use_global_stats | dnnl_use_scale | dnnl_use_shift;
+  if (activation == Activation::relu) flags |= dnnl_fuse_norm_relu;
+  else if (activation != Activation::none) throw std::invalid_argument("batch norm fuses relu only");
+  dnnl_batch_normalization_desc_t desc;
+  CONVKIT_CHECK(dnnl_batch_normalization_forward_desc_init, &desc, dnnl_forward_inference, &layout(src), epsilon, flags);
+  PdGuard pd;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &pd.pd, &desc, nullptr, engine(), nullptr);
+  const dnnl_dim_t channels = layout(src).dims[1];
+  dnnl_memory_desc_t vector;
+  CONVKIT_CHECK(dnnl_memory_desc_init_by_tag, &vector, 1, &channels, dnnl_f32, dnnl_x);
+  const LayoutId vectorLayout = internLayout(vector);
+  auto p = std::make_unique<Plan>();
+  dnnl_memory_t srcSlot = p->addSlot(src);
+  dnnl_memory_t mean = p->addSlot(vectorLayout);
+  dnnl_memory_t variance = p->addSlot(vectorLayout);
+  dnnl_memory_t scale = p->addSlot(vectorLayout);
+  dnnl_memory_t shift = p->addSlot(vectorLayout);
+  dnnl_memory_t dstSlot = p->addSlot(src);
+  p->addStep(pd.release(), {{DNNL_ARG_SRC, srcSlot}, {DNNL_ARG_MEAN, mean}, {DNNL_ARG_VARIANCE, variance},
+                            {DNNL_ARG_SCALE, scale}, {DNNL_ARG_SHIFT, shift}, {DNNL_ARG_DST, dstSlot}});
+  return storePlan(std::move(p));
+}
+
+PlanId planConcat(const std::vector<LayoutId>& srcs, int axis, LayoutId dst) {
+  std::vector<dnnl_memory_desc_t> mds;
+  for (LayoutId id : srcs) mds.push_back(layout(id));
+  PdGuard pd;
+  CONVKIT_CHECK(dnnl_concat_primitive_desc_create, &pd.pd, nullptr, static_cast<int>(mds.size()), axis, mds.data(), nullptr, engine());
+  auto p = std::make_unique<Plan>();
+  std::vector<dnnl_exec_arg_t> args;
+  for (size_t i = 0; i < srcs.size(); i++) args.push_back({DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), p->addSlot(srcs[i])});
+  const dnnl_memory_desc_t dstMd = query(pd.pd, dnnl_query_dst_md);
+  dnnl_memory_t dstSlot = p->addSlot(dst >= 0 ? dst : internLayout(dstMd));
+  args.push_back({DNNL_ARG_DST, p->outputVia(dstSlot, dstMd)});
+  p->addStep(pd.release(), std::move(args));
+  p->finish();
+  return storePlan(std::move(p));
+}
+
+PlanId planMatmul(LayoutId src, LayoutId weights, LayoutId bias, LayoutId dst, Activation activation, float alpha) {
+  dnnl_matmul_desc_t desc;
+  CONVKIT_CHECK(dnnl_matmul_desc_init, &desc, &layout(src), &layout(weights), bias >= 0 ? &layout(bias) : nullptr, &layout(dst));
+  AttrGuard attr{activationAttr(activation, alpha)};
+  PdGuard pd;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &pd.pd, &desc, attr.attr, engine(), nullptr);
+  auto p = std::make_unique<Plan>();
+  std::vector<dnnl_exec_arg_t> args = {{DNNL_ARG_SRC, p->addSlot(src)}, {DNNL_ARG_WEIGHTS, p->addSlot(weights)}};
+  if (bias >= 0) args.push_back({DNNL_ARG_BIAS, p->addSlot(bias)});
+  args.push_back({DNNL_ARG_DST, p->addSlot(dst)});
+  p->addStep(pd.release(), std::move(args));
+  return storePlan(std::move(p));
+}
+
+PlanId planReorder(LayoutId src, LayoutId dst) {
+  auto p = std::make_unique<Plan>();
+  dnnl_memory_t from = p->addSlot(src);
+  dnnl_memory_t to = p->addSlot(dst);
+  p->addReorder(from, to);
+  return storePlan(std::move(p));
+}
+
+}  // namespace convkit

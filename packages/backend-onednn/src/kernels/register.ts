@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { type KernelArgs, runShared } from './kernel.js';
+import { conv2DConfig } from './Conv2D.js';
+import { fusedConv2DConfig } from './FusedConv2D.js';
+import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.js';
+import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.js';
+import { maxPoolConfig } from './MaxPool.js';
+import { avgPoolConfig } from './AvgPool.js';
+import { maxPoolGradConfig } from './MaxPoolGrad.js';
+import { avgPoolGradConfig } from './AvgPoolGrad.js';
+import { fusedBatchNormConfig } from './FusedBatchNorm.js';
+import { eluConfig, leakyReluConfig, relu6Config, reluConfig, sigmoidConfig } from './elementwise-unary.js';
+import { addConfig, maximumConfig, minimumConfig, multiplyConfig, realDivConfig, subConfig } from './elementwise-binary.js';
+import { concatConfig } from './Concat.js';
+import { padV2Config } from './PadV2.js';
+import { meanConfig } from './Mean.js';
+import { fusedMatMulConfig } from './_FusedMatMul.js';
+import { batchMatMulConfig } from './BatchMatMul.js';
+
+const NATIVE_CONFIGS: KernelConfig[] = [
+  conv2DConfig, fusedConv2DConfig, conv2DBackpropInputConfig, conv2DBackpropFilterConfig,
+  maxPoolConfig, avgPoolConfig, maxPoolGradConfig, avgPoolGradConfig, fusedBatchNormConfig,
+  reluConfig, relu6Config, eluConfig, sigmoidConfig, leakyReluConfig,
+  addConfig, subConfig, multiplyConfig, realDivConfig, maximumConfig, minimumConfig,
+  concatConfig, padV2Config, meanConfig, fusedMatMulConfig, batchMatMulConfig,
+];
+
+/** Kernels with a oneDNN implementation (each still hands arguments it does not cover to tfjs-backend-cpu's). */
+export const NATIVE_KERNELS: readonly string[] = NATIVE_CONFIGS.map((c) => c.kernelName).sort();
+
+/**
+ * Kernels the model zoo uses that run tfjs-backend-cpu's implementation in place, on this backend's own
+ * host memory (no copies): views, casts, index and reduction kernels of the losses and of
+ * BatchNorm's training statistics, whose cost is small beside the convolutions'.
+ */
+export const SHARED_KERNELS: readonly string[] = [
+  'Cast', 'Exp', 'Floor', 'Identity', 'Log', 'Max', 'Neg', 'NotEqual', 'OneHot', 'Pow', 'Reshape',
+  'ResizeBilinear', 'Rsqrt', 'Select', 'Slice', 'SplitV', 'Square', 'Step', 'Sum', 'Tile', 'Transpose',
+  'ZerosLike', 'ExpandDims', 'Squeeze', 'Fill', 'Range', 'Softmax', 'LogSoftmax', 'Pack', 'Unpack',
+  'GatherV2', 'Sqrt', 'Reciprocal', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'LogicalAnd',
+  'Abs', 'Min', 'ArgMax', 'ClipByValue', 'Prod', 'All', 'Any', 'StridedSlice', 'Pad',
+];
+
+const warned = new Set<string>();
+
+/** Kernels outside the native and shared lists that have run so far in this process. */
+export function fallbacksSeen(): string[] {
+  return [...warned].sort();
+}
+
+function fallbackConfig(kernelName: string, quiet: boolean): KernelConfig {
+  return {
+    kernelName,
+    backendName: 'onednn',
+    kernelFunc: (params) => {
+      if (!quiet && !warned.has(kernelName)) {
+        warned.add(kernelName);
+        console.warn(`@convkit/backend-onednn: kernel '${kernelName}' has no oneDNN implementation; it runs tfjs-backend-cpu's (single-threaded JavaScript)`);
+      }
+      return runShared(kernelName, { inputs: params.inputs, backend: params.backend as KernelArgs['backend'], attrs: params.attrs ?? {} });
+    },
+  };
+}
+
+/** Registers every kernel for 'onednn': the native ones, and every other tfjs-backend-cpu kernel as shared or fallback. */
+export function registerOnednnKernels(): void {
+  const native = new Set(NATIVE_KERNELS);
+  const shared = new Set(SHARED_KERNELS);
+  const configs = [...NATIVE_CONFIGS];
+  for (const cpu of tf.getKernelsForBackend('cpu')) {
+    if (!native.has(cpu.kernelName)) configs.push(fallbackConfig(cpu.kernelName, shared.has(cpu.kernelName)));
+  }
+  for (const config of configs) {
+    if (tf.getKernel(config.kernelName, 'onednn')) tf.unregisterKernel(config.kernelName, 'onednn');
+    tf.registerKernel(config);
+  }
+}

@@ -14,6 +14,29 @@ import torch
 import torchvision
 
 
+def train_step(model, name, batch, args):
+    """One SGD step on random images and labels, as `convkit bench --train` times convkit's."""
+    model.train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    x = torch.rand(batch, 3, args.size, args.size)
+    labels = torch.tensor([(i * 37) % 1000 for i in range(batch)])
+
+    def step():
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), labels).backward()
+        optimizer.step()
+
+    for _ in range(args.warmup):
+        step()
+    times = []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - start) * 1000)
+    return {"model": name, "phase": "train", "batch": batch, "runtime": "pytorch-cpu",
+            "medianMs": statistics.median(times), "timesMs": times, "version": torch.__version__}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--models", required=True)
@@ -22,12 +45,17 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--train", action="store_true", help="time one SGD step (cross-entropy) in training mode instead")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     results = []
     for name in args.models.split(","):
         kwargs = {"aux_logits": False, "init_weights": False} if name == "googlenet" else {}
-        model = getattr(torchvision.models, name)(weights=None, **kwargs).eval()
+        model = getattr(torchvision.models, name)(weights=None, **kwargs)
+        if args.train:
+            results += [train_step(model, name, int(b), args) for b in args.batches.split(",")]
+            continue
+        model.eval()
         for batch in [int(b) for b in args.batches.split(",")]:
             x = torch.randn(batch, 3, args.size, args.size)
             with torch.inference_mode():

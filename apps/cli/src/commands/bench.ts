@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { availableBackends, fuseForInference, getModelEntry } from '@convkit/core';
+import { availableBackends, crossEntropy, fuseForInference, getModelEntry, trainStep } from '@convkit/core';
 import { barChart } from '../charts.js';
 import { CliError } from '../cli-error.js';
 import { writeOutputFile } from '../files.js';
@@ -16,6 +16,8 @@ import { selectBackend } from '../setup.js';
 /** One measured configuration. Every runtime runs in a process of its own, so peak RSS is its own. */
 export interface BenchResult {
   model: string;
+  /** 'train': one SGD step (forward, cross-entropy, backward, update) in training mode; absent: an eval forward. */
+  phase?: 'train';
   batch: number;
   /** 'wasm', 'cpu', ... for convkit ('wasm unfused' with --no-fuse); 'onnxruntime-node' and 'pytorch-cpu' for the peers. */
   runtime: string;
@@ -36,6 +38,8 @@ export interface BenchOptions {
   fuse: boolean;
   /** Also time each convkit backend unfused, beside the fused runs. */
   unfused?: boolean;
+  /** `model:batch` for the training-step row ('' for none). */
+  train: string;
   peers: boolean;
   out: string;
   python: string;
@@ -68,8 +72,17 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
       }
     }
   }
+  const train = parseTrain(options.train);
+  if (train) {
+    for (const backend of backends) {
+      jobs.push({ label: `${train.model} train step on ${backend}`, run: () => worker(['bench-worker', train.model, '--runtime', backend, '--train', String(train.batch), '--repeats', options.repeats, '--warmup', options.warmup]) });
+    }
+  }
   const skipped: string[] = [];
   if (options.peers) {
+    if (train && existsSync(options.python)) {
+      jobs.push({ label: `${train.model} train step on pytorch-cpu`, run: () => python(options.python, ['tools/bench/torch_bench.py', '--models', train.model, '--batches', String(train.batch), '--train', '--repeats', options.repeats, '--warmup', options.warmup]) });
+    }
     const onnx = await onnxPeer(models, options, skipped);
     const torch = existsSync(options.python) ? true : (skipped.push(`pytorch-cpu: ${options.python} not found`), false);
     for (const model of models) {
@@ -97,10 +110,13 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
   await writeOutputFile(resolve(out, 'bench.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, results, skipped }, null, 2)}\n`);
   const written = [resolve(out, 'bench.json')];
   if (results.length) {
-    await writeOutputFile(resolve(out, 'bench.png'), benchChart(results, `Median forward latency, ${machine}`));
+    await writeOutputFile(resolve(out, 'bench.png'), benchChart(results, `Median latency, ${machine}`));
     written.push(resolve(out, 'bench.png'));
   }
-  console.log(`\n${formatBenchTable(results, models, batches)}\n\nMachine: ${machine}. Median of ${options.repeats} runs after ${options.warmup} warm-up runs.`);
+  const inference = results.filter((r) => r.phase !== 'train');
+  const training = results.filter((r) => r.phase === 'train');
+  const trainTable = train && training.length ? `\n\nOne training step (SGD, cross-entropy, training mode, 224x224):\n${formatBenchTable(training, [train.model], [train.batch])}` : '';
+  console.log(`\n${formatBenchTable(inference, models, batches)}${trainTable}\n\nMachine: ${machine}. Median of ${options.repeats} runs after ${options.warmup} warm-up runs.`);
   for (const s of skipped) console.log(`skipped ${s}`);
   console.log(`\nWrote ${written.join(' and ')}`);
 }
@@ -129,13 +145,27 @@ export function formatBenchTable(results: BenchResult[], models: string[], batch
 
 /** The results as a bar chart PNG: one group of bars per model and batch, one colour per runtime. */
 export function benchChart(results: readonly BenchResult[], title: string): Uint8Array {
-  return barChart(results.map((r) => ({ group: `${r.model}, batch ${r.batch}`, series: r.runtime, value: r.medianMs })), { title, valueLabel: 'median latency (ms), shorter is faster' });
+  return barChart(results.map((r) => ({ group: `${r.model}${r.phase === 'train' ? ' train step' : ''}, batch ${r.batch}`, series: r.runtime, value: r.medianMs })), { title, valueLabel: 'median latency (ms), shorter is faster' });
 }
 
-/** Runs inside its own process: times one model on one runtime for each batch size. */
-export async function benchWorkerCommand(model: string, options: { runtime: string; batches: string; repeats: string; warmup: string; onnx?: string; fuse: boolean }): Promise<void> {
+function parseTrain(text: string): { model: string; batch: number } | null {
+  if (!text) return null;
+  const [model, batch] = text.split(':');
+  const size = Number(batch);
+  if (!model || !Number.isInteger(size) || size < 1) throw new CliError(`--train takes model:batch, e.g. resnet18:8, got '${text}'`);
+  getModelEntryOrFail(model);
+  return { model, batch: size };
+}
+
+/** Runs inside its own process: times one model on one runtime for each batch size, or one training step. */
+export async function benchWorkerCommand(model: string, options: { runtime: string; batches?: string; train?: string; repeats: string; warmup: string; onnx?: string; fuse: boolean }): Promise<void> {
+  if (options.train) {
+    await selectBackend(options.runtime);
+    console.log(JSON.stringify([await timeTrainStep(model, options.runtime, Number(options.train), Number(options.repeats), Number(options.warmup))]));
+    return;
+  }
   const entry = getModelEntryOrFail(model);
-  const batches = list(options.batches).map(Number);
+  const batches = list(options.batches ?? '1').map(Number);
   const [h, w, c] = entry.inputShape;
   const results: BenchResult[] = [];
   if (options.runtime === 'onnxruntime-node') {
@@ -173,6 +203,24 @@ export async function benchWorkerCommand(model: string, options: { runtime: stri
   }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   console.log(JSON.stringify(results.map((r) => ({ ...r, peakRssMb }))));
+}
+
+/** One SGD step of a freshly initialised model on random images and labels, as torch_bench.py --train times PyTorch. */
+async function timeTrainStep(model: string, runtime: string, batch: number, repeats: number, warmup: number): Promise<BenchResult> {
+  const entry = getModelEntryOrFail(model);
+  const [h, w, c] = entry.inputShape;
+  const net = entry.create();
+  net.train(true);
+  const optimizer = tf.train.sgd(0.01);
+  const x = tf.randomUniform([batch, h, w, c]);
+  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => (i * 37) % entry.numClasses), 'int32');
+  const timesMs = await time(async () => {
+    await trainStep(net, optimizer, () => crossEntropy(net.call(x) as tf.Tensor, labels));
+  }, repeats, warmup);
+  tf.dispose([x, labels]);
+  optimizer.dispose();
+  net.dispose();
+  return { model, phase: 'train', batch, runtime, medianMs: median(timesMs), timesMs, peakRssMb: process.resourceUsage().maxRSS / 1024 };
 }
 
 async function time(fn: () => Promise<void>, repeats: number, warmup: number): Promise<number[]> {

@@ -187,6 +187,14 @@ napi_value LayoutSubmemory(napi_env env, napi_callback_info info) {
   return toJs(env, internLayout(md));
 }
 
+napi_value LayoutImage(napi_env env, napi_callback_info info) {
+  requireLoaded();
+  auto a = args(env, info, 1);
+  const std::vector<dnnl_dim_t> d = dims(env, a[0]);
+  if (d.size() != 4) throw JsError("layoutImage takes [N, C, H, W]");
+  return toJs(env, imageLayoutId({d[0], d[1], d[2], d[3]}));
+}
+
 napi_value LayoutBytes(napi_env env, napi_callback_info info) {
   requireLoaded();
   auto a = args(env, info, 1);
@@ -233,8 +241,20 @@ napi_value PlanEltwise(napi_env env, napi_callback_info info) {
 
 napi_value PlanBinary(napi_env env, napi_callback_info info) {
   requireLoaded();
+  auto a = args(env, info, 4);
+  return planResult(env, planBinary(static_cast<Binary>(integer(env, a[0])), integer(env, a[1]), integer(env, a[2]), static_cast<Activation>(integer(env, a[3]))));
+}
+
+napi_value PlanAffine(napi_env env, napi_callback_info info) {
+  requireLoaded();
   auto a = args(env, info, 3);
-  return planResult(env, planBinary(static_cast<Binary>(integer(env, a[0])), integer(env, a[1]), integer(env, a[2])));
+  return planResult(env, planAffine(static_cast<float>(number(env, a[0])), static_cast<float>(number(env, a[1])), integer(env, a[2])));
+}
+
+napi_value PlanReduction(napi_env env, napi_callback_info info) {
+  requireLoaded();
+  auto a = args(env, info, 3);
+  return planResult(env, planReduction(static_cast<Reduction>(integer(env, a[0])), integer(env, a[1]), integer(env, a[2])));
 }
 
 napi_value PlanBatchNorm(napi_env env, napi_callback_info info) {
@@ -312,6 +332,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"threads", nullptr, guarded<Threads>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layoutStrided", nullptr, guarded<LayoutStrided>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layoutSubmemory", nullptr, guarded<LayoutSubmemory>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layoutImage", nullptr, guarded<LayoutImage>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layoutBytes", nullptr, guarded<LayoutBytes>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"planConvForward", nullptr, guarded<PlanConvForward>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"planConvBackwardData", nullptr, guarded<PlanConvBackwardData>, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -320,6 +341,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"planPoolBackward", nullptr, guarded<PlanPoolBackward>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"planEltwise", nullptr, guarded<PlanEltwise>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"planBinary", nullptr, guarded<PlanBinary>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"planAffine", nullptr, guarded<PlanAffine>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"planReduction", nullptr, guarded<PlanReduction>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"planBatchNorm", nullptr, guarded<PlanBatchNorm>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"planConcat", nullptr, guarded<PlanConcat>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"planMatmul", nullptr, guarded<PlanMatmul>, nullptr, nullptr, nullptr, napi_default, nullptr},

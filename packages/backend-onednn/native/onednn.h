@@ -30,6 +30,7 @@
   X(dnnl_primitive_desc_create)                   \
   X(dnnl_primitive_desc_destroy)                  \
   X(dnnl_primitive_desc_query_md)                 \
+  X(dnnl_primitive_desc_query)                    \
   X(dnnl_primitive_create)                        \
   X(dnnl_primitive_destroy)                       \
   X(dnnl_primitive_execute)                       \
@@ -43,7 +44,8 @@
   X(dnnl_eltwise_forward_desc_init)               \
   X(dnnl_binary_desc_init)                        \
   X(dnnl_batch_normalization_forward_desc_init)   \
-  X(dnnl_matmul_desc_init)
+  X(dnnl_matmul_desc_init)                        \
+  X(dnnl_reduction_desc_init)
 
 namespace convkit {
 

@@ -11,7 +11,7 @@
 namespace convkit {
 
 /** A post-op or standalone elementwise function: tfjs's fused activations and unary kernels. */
-enum class Activation : int { none = 0, relu = 1, relu6 = 2, elu = 3, sigmoid = 4, leakyRelu = 5 };
+enum class Activation : int { none = 0, relu = 1, relu6 = 2, elu = 3, sigmoid = 4, leakyRelu = 5, negate = 6, square = 7 };
 
 struct ConvShape {
   std::array<dnnl_dim_t, 4> src;      // N, C, H, W
@@ -47,8 +47,15 @@ PlanId planPoolBackward(Pooling kind, const PoolShape& shape, LayoutId src, Layo
 PlanId planEltwise(Activation activation, float alpha, LayoutId src);
 
 enum class Binary : int { add = 0, sub = 1, mul = 2, div = 3, max = 4, min = 5 };
-/** Slots: src0 (`src0`), src1 (`src1`, broadcast where its dims are 1), dst (the layout of src0). */
-PlanId planBinary(Binary op, LayoutId src0, LayoutId src1);
+/** Slots: src0 (`src0`), src1 (`src1`, broadcast where its dims are 1), dst (the layout of src0); then the activation. */
+PlanId planBinary(Binary op, LayoutId src0, LayoutId src1, Activation activation);
+
+/** y = alpha x + beta. Slots: src, dst (same layout). */
+PlanId planAffine(float alpha, float beta, LayoutId src);
+
+enum class Reduction : int { sum = 0, mean = 1, max = 2, min = 3 };
+/** Slots: src (`src`), dst (`dst`: src's dims with 1 on each reduced axis). */
+PlanId planReduction(Reduction op, LayoutId src, LayoutId dst);
 
 /** Inference batch norm with given statistics. Slots: src (`src`), mean, variance, scale, shift ([C]), dst (src's layout). */
 PlanId planBatchNorm(LayoutId src, float epsilon, Activation activation);
@@ -61,5 +68,8 @@ PlanId planMatmul(LayoutId src, LayoutId weights, LayoutId bias, LayoutId dst, A
 
 /** Slots: src, dst. */
 PlanId planReorder(LayoutId src, LayoutId dst);
+
+/** The channel-blocked layout convolutions here take and give for an image of these dims, or -1 where they take any (fewer channels than a block). */
+LayoutId imageLayoutId(const std::array<dnnl_dim_t, 4>& dims);
 
 }  // namespace convkit

@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendValues, DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -24,6 +25,8 @@ export interface BlockedStorage {
   layout: LayoutId;
   /** The tfjs shape the layout describes; a reshape that shares the data id reads `values` instead. */
   shape: number[];
+  /** The buffer is also the tensor's `values`, which readers may keep: it is not reused when the tensor is freed. */
+  exposed: boolean;
 }
 
 /** A tensor as a oneDNN primitive takes it: a buffer and its layout. */
@@ -37,15 +40,19 @@ export interface OnednnBackendOptions {
   threads: number;
   /** Most plans (primitives with their bindings) kept; the oldest are released beyond it. */
   maxPlans?: number;
+  /** Most bytes of freed buffers kept for reuse (default: an eighth of the machine's memory, at most 2 GiB; a training step holds every activation). */
+  maxPooledBytes?: number;
 }
 
 export interface OnednnMemoryInfo {
   unreliable: boolean;
   reasons: string[];
-  /** Bytes of tensors held in oneDNN's blocked layouts. */
+  /** Bytes of tensors in buffers the backend owns (kernel outputs, in oneDNN's layouts or row-major). */
   numBytesInLayouts: number;
   /** Bytes of cached derived layouts (reordered weights). */
   numBytesInDerived: number;
+  /** Bytes of freed blocked buffers kept for the next outputs of their size. */
+  numBytesPooled: number;
   /** Plans alive, and the bytes of scratch buffers they own. */
   numPlans: number;
   numBytesInPlans: number;
@@ -73,9 +80,13 @@ const AS_FLOAT32 = -1;
 
 export class OnednnBackend extends MathBackendCPU {
   declare data: tf.DataStorage<OnednnTensorData>;
-  private readonly plainLayouts = new Map<string, LayoutId>();
+  private readonly layouts = new Map<string, LayoutId>();
   private readonly plans = new Map<string, PlanSlots>();
   private readonly refused = new Set<string>();
+  private readonly layoutSizes = new Map<LayoutId, number>();
+  private readonly pool = new Map<number, Float32Array[]>();
+  private pooledBytes = 0;
+  private readonly maxPooledBytes: number;
   private readonly maxPlans: number;
   private layoutBytes = 0;
   private derivedBytes = 0;
@@ -85,6 +96,7 @@ export class OnednnBackend extends MathBackendCPU {
     // tfjs-backend-cpu's constructor prepares a notice recommending tfjs-node on first write; this backend is the native one.
     (this as unknown as { firstUse: boolean }).firstUse = false;
     this.maxPlans = options.maxPlans ?? 4096;
+    this.maxPooledBytes = options.maxPooledBytes ?? Math.min(2 * 2 ** 30, totalmem() / 8);
     addon.setThreads(options.threads);
   }
 
@@ -94,12 +106,35 @@ export class OnednnBackend extends MathBackendCPU {
 
   /** The layout of a tfjs tensor of this shape in its own row-major order. */
   plainLayout(shape: readonly number[]): LayoutId {
-    const key = shape.join(',');
-    let id = this.plainLayouts.get(key);
-    if (id === undefined) {
-      id = this.addon.layoutStrided(nativeDims(shape), plainStrides(shape));
-      this.plainLayouts.set(key, id);
-    }
+    return this.layout(shape.join(','), () => this.addon.layoutStrided(nativeDims(shape), plainStrides(shape)));
+  }
+
+  /** The convolutions' channel-blocked layout for an image of this tfjs shape [N, H, W, C], or -1 where there is none. */
+  imageLayout(shape: readonly number[]): LayoutId {
+    return this.layout(`image|${shape}`, () => this.addon.layoutImage(nativeDims(shape)));
+  }
+
+  /**
+   * The tensor as a oneDNN primitive takes it, in `layout`: its own buffer where it is in that layout
+   * already, else a reordered copy in a pooled buffer that `release` hands back.
+   */
+  viewIn(info: TensorInfo, layout: LayoutId): NativeView & { temporary: boolean } {
+    const view = this.view(info);
+    if (view.layout === layout) return { ...view, temporary: false };
+    const buffer = this.bufferFor(layout);
+    this.execute(this.plan(`reorder|${view.layout}|${layout}`, () => this.addon.planReorder(view.layout, layout)), [view.buffer, buffer]);
+    return { buffer, layout, temporary: true };
+  }
+
+  /** Hands a temporary buffer from `viewIn` back to the pool. */
+  release(view: NativeView & { temporary: boolean }): void {
+    if (view.temporary) this.recycle(view.buffer);
+  }
+
+  /** A layout made once by `make` and then looked up by `key`. */
+  layout(key: string, make: () => LayoutId): LayoutId {
+    let id = this.layouts.get(key);
+    if (id === undefined) this.layouts.set(key, (id = make()));
     return id;
   }
 
@@ -137,27 +172,48 @@ export class OnednnBackend extends MathBackendCPU {
     this.addon.execute(slots[0], buffers);
   }
 
-  /** A zeroed buffer for a tensor of this layout (padding lanes of a blocked layout must be zero). */
-  bufferFor(layout: LayoutId): Float32Array {
-    return new Float32Array(this.addon.layoutBytes(layout) / 4);
+  /** The bytes a tensor of this layout takes (blocked layouts may pad channels up to a whole block). */
+  layoutSize(layout: LayoutId): number {
+    let bytes = this.layoutSizes.get(layout);
+    if (bytes === undefined) this.layoutSizes.set(layout, (bytes = this.addon.layoutBytes(layout)));
+    return bytes;
   }
 
-  /** Registers a kernel's float32 output; a buffer in the shape's own order becomes plain `values`. */
+  /**
+   * A buffer for a kernel's output in this layout, from the pool of freed blocked buffers where one of
+   * the size is free (oneDNN writes every element, padding lanes included), else new and zeroed. Reuse
+   * matters: a fresh buffer of an activation's size is fresh pages, whose first-touch faults made
+   * single convolutions take 3 to 10 times their time.
+   */
+  bufferFor(layout: LayoutId): Float32Array {
+    const length = this.layoutSize(layout) / 4;
+    const free = this.pool.get(length);
+    const reused = free?.pop();
+    if (reused) {
+      this.pooledBytes -= reused.byteLength;
+      return reused;
+    }
+    return new Float32Array(length);
+  }
+
+  /** Keeps a blocked buffer no reader can hold (they read `values`) for the next output of its size. */
+  private recycle(buffer: Float32Array): void {
+    if (this.pooledBytes + buffer.byteLength > this.maxPooledBytes) return;
+    let free = this.pool.get(buffer.length);
+    if (!free) this.pool.set(buffer.length, (free = []));
+    free.push(buffer);
+    this.pooledBytes += buffer.byteLength;
+  }
+
+  /**
+   * Registers a kernel's float32 output, held in `buffer` (from `bufferFor`) in `layout`. The buffer
+   * stays the backend's own, and goes back to the pool when the tensor is freed, unless a reader is
+   * handed it as the tensor's row-major `values` (see `plainValues`).
+   */
   output(shape: number[], layout: LayoutId, buffer: Float32Array): TensorInfo {
     const dataId = {};
-    if (layout === this.plainLayout(shape)) {
-      this.data.set(dataId, { values: buffer, dtype: 'float32', refCount: 1 });
-    } else {
-      this.data.set(dataId, { dtype: 'float32', refCount: 1, blocked: { buffer, layout, shape: shape.slice() } });
-      this.layoutBytes += buffer.byteLength;
-    }
-    return { dataId, shape, dtype: 'float32' };
-  }
-
-  /** Registers a float32 output already in tfjs's row-major order. */
-  outputPlain(shape: number[], values: Float32Array): TensorInfo {
-    const dataId = {};
-    this.data.set(dataId, { values, dtype: 'float32', refCount: 1 });
+    this.data.set(dataId, { dtype: 'float32', refCount: 1, blocked: { buffer, layout, shape: shape.slice(), exposed: false } });
+    this.layoutBytes += buffer.byteLength;
     return { dataId, shape, dtype: 'float32' };
   }
 
@@ -173,11 +229,16 @@ export class OnednnBackend extends MathBackendCPU {
   plainValues(dataId: DataId): BackendValues {
     const entry = this.data.get(dataId);
     if (entry.values === undefined && entry.blocked) {
-      const { buffer, layout, shape } = entry.blocked;
-      const plain = this.plainLayout(shape);
-      const values = new Float32Array(tf.util.sizeFromShape(shape));
-      this.execute(this.plan(`reorder|${layout}|${plain}`, () => this.addon.planReorder(layout, plain)), [buffer, values]);
-      entry.values = values;
+      const blocked = entry.blocked;
+      const plain = this.plainLayout(blocked.shape);
+      if (blocked.layout === plain) {
+        entry.values = blocked.buffer;
+        blocked.exposed = true;
+      } else {
+        const values = new Float32Array(tf.util.sizeFromShape(blocked.shape));
+        this.execute(this.plan(`reorder|${blocked.layout}|${plain}`, () => this.addon.planReorder(blocked.layout, plain)), [blocked.buffer, values]);
+        entry.values = values;
+      }
     }
     return entry.values!;
   }
@@ -226,7 +287,10 @@ export class OnednnBackend extends MathBackendCPU {
     const entry = this.data.has(dataId) ? this.data.get(dataId) : undefined;
     const freed = super.disposeData(dataId, force);
     if (freed && entry) {
-      if (entry.blocked) this.layoutBytes -= entry.blocked.buffer.byteLength;
+      if (entry.blocked) {
+        this.layoutBytes -= entry.blocked.buffer.byteLength;
+        if (!entry.blocked.exposed) this.recycle(entry.blocked.buffer);
+      }
       for (const buffer of entry.derived?.values() ?? []) this.derivedBytes -= buffer.byteLength;
     }
     return freed;
@@ -239,6 +303,7 @@ export class OnednnBackend extends MathBackendCPU {
       reasons: ['Row-major tensors live in JavaScript typed arrays, freed by the garbage collector; the oneDNN figures are exact.'],
       numBytesInLayouts: this.layoutBytes,
       numBytesInDerived: this.derivedBytes,
+      numBytesPooled: this.pooledBytes,
       numPlans: stats.plans,
       numBytesInPlans: stats.scratchBytes,
     };
@@ -247,6 +312,8 @@ export class OnednnBackend extends MathBackendCPU {
   override dispose(): void {
     for (const [, slots] of this.plans) this.addon.release(slots[0]);
     this.plans.clear();
+    this.pool.clear();
+    this.pooledBytes = 0;
     super.dispose();
   }
 }

@@ -6,6 +6,10 @@ import '@convkit/backend-cpu';
 import '@convkit/backend-wasm';
 import '@convkit/backend-onednn';
 
+// Test files run in parallel workers on few cores: OpenMP threads that spin between kernels would take
+// turns from the other workers (backend-onednn's README). libgomp reads this when oneDNN first loads.
+process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+
 /**
  * The backends a test run loops over: every registered plugin available here, or the comma-separated
  * list in CONVKIT_BACKENDS (e.g. `CONVKIT_BACKENDS=wasm`).

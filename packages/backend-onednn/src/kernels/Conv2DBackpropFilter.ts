@@ -16,5 +16,6 @@ export const conv2DBackpropFilterConfig = nativeKernel(Conv2DBackpropFilter, ({ 
   const slots = backend.plan(`convBwdWeights|${shape}|${src.layout}|${diffDst.layout}`, () => backend.addon.planConvBackwardWeights(shape, src.layout, diffDst.layout, hwio));
   const dw = backend.bufferFor(hwio);
   backend.execute(slots, [src.buffer, diffDst.buffer, dw]);
-  return backend.outputPlain(filterShape.slice(), dw);
+  // hwio is tfjs's row-major order of the filter shape: the same bytes as its plain layout.
+  return backend.output(filterShape.slice(), backend.plainLayout(filterShape), dw);
 });

@@ -18,8 +18,11 @@ export function convShape(info: backend_util.Conv2DInfo): number[] {
 }
 
 /** tfjs's filter layout [kH, kW, in, out] as oneDNN weights [O, I, kH, kW] with those strides ("hwio"). */
-export function filterLayout(backend: OnednnBackend, [kh, kw, inC, outC]: number[]): LayoutId {
-  return backend.addon.layoutStrided([outC!, inC!, kh!, kw!], [1, outC!, kw! * inC! * outC!, inC! * outC!]);
+export function filterLayout(backend: OnednnBackend, shape: number[]): LayoutId {
+  return backend.layout(`hwio|${shape}`, () => {
+    const [kh, kw, inC, outC] = shape as [number, number, number, number];
+    return backend.addon.layoutStrided([outC, inC, kh, kw], [1, outC, kw * inC * outC, inC * outC]);
+  });
 }
 
 /** The addon's number for a tfjs fused activation, or undefined where it has none (prelu). */

@@ -1,4 +1,4 @@
-import { Elu, LeakyRelu, Relu, Relu6, Sigmoid } from '@tensorflow/tfjs-core';
+import { Elu, LeakyRelu, Relu, Relu6, Sigmoid, Square } from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { isFloat, nativeKernel } from './kernel.js';
 import { ACTIVATION } from '../native/addon.js';
@@ -22,3 +22,4 @@ export const relu6Config = eltwiseKernel(Relu6, ACTIVATION.relu6);
 export const eluConfig = eltwiseKernel(Elu, ACTIVATION.elu);
 export const sigmoidConfig = eltwiseKernel(Sigmoid, ACTIVATION.sigmoid);
 export const leakyReluConfig = eltwiseKernel(LeakyRelu, ACTIVATION.leakyrelu);
+export const squareConfig = eltwiseKernel(Square, ACTIVATION.square);

@@ -23,8 +23,9 @@ function describeInputs(inputs: NamedTensorInfoMap): string {
 }
 
 /**
- * Kernels whose tfjs-backend-cpu implementation only relabels its input (same data id, other shape):
- * they run without converting a blocked tensor to row-major order first.
+ * Kernels whose tfjs-backend-cpu implementation only relabels its input (same data id, other shape),
+ * as a Cast to the input's own dtype does: they run without converting a blocked tensor to row-major
+ * order first.
  */
 const VIEW_KERNELS = new Set(['Identity', 'Reshape', 'ExpandDims', 'Squeeze']);
 
@@ -32,7 +33,8 @@ const VIEW_KERNELS = new Set(['Identity', 'Reshape', 'ExpandDims', 'Squeeze']);
 export function runShared(kernelName: string, { inputs, backend, attrs }: KernelArgs): KernelResult {
   const kernel = tf.getKernel(kernelName, 'cpu');
   if (!kernel) throw new OnednnKernelError(kernelName, 'has neither a native nor a tfjs-backend-cpu implementation');
-  if (!VIEW_KERNELS.has(kernelName)) {
+  const sameDtypeCast = kernelName === 'Cast' && (attrs as { dtype?: string }).dtype === (inputs.x as TensorInfo | undefined)?.dtype;
+  if (!VIEW_KERNELS.has(kernelName) && !sameDtypeCast) {
     for (const info of Object.values(inputs)) if (info) backend.plainValues(info.dataId);
   }
   return kernel.kernelFunc({ inputs, backend, attrs }) as KernelResult;

@@ -26,10 +26,10 @@ export function matmul(backend: OnednnBackend, a: TensorInfo, b: TensorInfo, tra
   }
   const slots = backend.tryPlan(`matmul|${src}|${weights}|${biasLayout}|${dst}|${activation}|${alpha}`, () => addon.planMatmul(src, weights, biasLayout, dst, activation, alpha));
   if (!slots) return null;
-  const out = new Float32Array(batch * m * n);
+  const out = backend.bufferFor(dst);
   const buffers = [backend.floats(a), backend.floats(b)];
   if (bias) buffers.push(backend.floats(bias));
   buffers.push(out);
   backend.execute(slots, buffers);
-  return backend.outputPlain([batch, m, n], out);
+  return backend.output([batch, m, n], backend.plainLayout([batch, m, n]), out);
 }

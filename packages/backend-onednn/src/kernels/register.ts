@@ -10,20 +10,23 @@ import { avgPoolConfig } from './AvgPool.js';
 import { maxPoolGradConfig } from './MaxPoolGrad.js';
 import { avgPoolGradConfig } from './AvgPoolGrad.js';
 import { fusedBatchNormConfig } from './FusedBatchNorm.js';
-import { eluConfig, leakyReluConfig, relu6Config, reluConfig, sigmoidConfig } from './elementwise-unary.js';
+import { eluConfig, leakyReluConfig, relu6Config, reluConfig, sigmoidConfig, squareConfig } from './elementwise-unary.js';
 import { addConfig, maximumConfig, minimumConfig, multiplyConfig, realDivConfig, subConfig } from './elementwise-binary.js';
 import { concatConfig } from './Concat.js';
 import { padV2Config } from './PadV2.js';
-import { meanConfig } from './Mean.js';
+import { maxConfig, meanConfig, minConfig, sumConfig } from './reductions.js';
+import { sliceConfig } from './Slice.js';
+import { tileConfig } from './Tile.js';
+import { stepConfig } from './Step.js';
 import { fusedMatMulConfig } from './_FusedMatMul.js';
 import { batchMatMulConfig } from './BatchMatMul.js';
 
 const NATIVE_CONFIGS: KernelConfig[] = [
   conv2DConfig, fusedConv2DConfig, conv2DBackpropInputConfig, conv2DBackpropFilterConfig,
   maxPoolConfig, avgPoolConfig, maxPoolGradConfig, avgPoolGradConfig, fusedBatchNormConfig,
-  reluConfig, relu6Config, eluConfig, sigmoidConfig, leakyReluConfig,
+  reluConfig, relu6Config, eluConfig, sigmoidConfig, leakyReluConfig, squareConfig,
   addConfig, subConfig, multiplyConfig, realDivConfig, maximumConfig, minimumConfig,
-  concatConfig, padV2Config, meanConfig, fusedMatMulConfig, batchMatMulConfig,
+  stepConfig, concatConfig, padV2Config, sliceConfig, tileConfig, sumConfig, meanConfig, maxConfig, minConfig, fusedMatMulConfig, batchMatMulConfig,
 ];
 
 /** Kernels with a oneDNN implementation (each still hands arguments it does not cover to tfjs-backend-cpu's). */
@@ -35,11 +38,11 @@ export const NATIVE_KERNELS: readonly string[] = NATIVE_CONFIGS.map((c) => c.ker
  * BatchNorm's training statistics, whose cost is small beside the convolutions'.
  */
 export const SHARED_KERNELS: readonly string[] = [
-  'Cast', 'Exp', 'Floor', 'Identity', 'Log', 'Max', 'Neg', 'NotEqual', 'OneHot', 'Pow', 'Reshape',
-  'ResizeBilinear', 'Rsqrt', 'Select', 'Slice', 'SplitV', 'Square', 'Step', 'Sum', 'Tile', 'Transpose',
+  'Cast', 'Exp', 'Floor', 'Identity', 'Log', 'Neg', 'NotEqual', 'OneHot', 'Pow', 'Reshape',
+  'ResizeBilinear', 'Rsqrt', 'Select', 'SplitV', 'Transpose',
   'ZerosLike', 'ExpandDims', 'Squeeze', 'Fill', 'Range', 'Softmax', 'LogSoftmax', 'Pack', 'Unpack',
   'GatherV2', 'Sqrt', 'Reciprocal', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'LogicalAnd',
-  'Abs', 'Min', 'ArgMax', 'ClipByValue', 'Prod', 'All', 'Any', 'StridedSlice', 'Pad',
+  'Abs', 'ArgMax', 'ClipByValue', 'Prod', 'All', 'Any', 'StridedSlice', 'Pad',
 ];
 
 const warned = new Set<string>();

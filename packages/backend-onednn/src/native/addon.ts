@@ -25,9 +25,10 @@ export interface NativeStats {
 }
 
 /** tfjs's fused activations, as the addon numbers them (native/plans.h). */
-export const ACTIVATION = { none: 0, relu: 1, relu6: 2, elu: 3, sigmoid: 4, leakyrelu: 5 } as const;
+export const ACTIVATION = { none: 0, relu: 1, relu6: 2, elu: 3, sigmoid: 4, leakyrelu: 5, negate: 6, square: 7 } as const;
 export const POOLING = { max: 0, avgIncludePadding: 1, avgExcludePadding: 2 } as const;
 export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
+export const REDUCTION = { sum: 0, mean: 1, max: 2, min: 3 } as const;
 
 /**
  * The functions of native/addon.cc. Shapes are oneDNN's logical order: [N, C, H, W] for images and
@@ -42,6 +43,8 @@ export interface NativeAddon {
   layoutStrided(dims: number[], strides: number[]): LayoutId;
   layoutSubmemory(parent: LayoutId, dims: number[], offsets: number[]): LayoutId;
   layoutBytes(layout: LayoutId): number;
+  /** The channel-blocked layout the convolutions give for an image of dims [N, C, H, W], or -1 where they have none (fewer channels than a block). */
+  layoutImage(dims: number[]): LayoutId;
   /** Slots: src, weights, [bias], dst. */
   planConvForward(shape: number[], src: LayoutId, dst: LayoutId, bias: boolean, activation: number, alpha: number): PlanSlots;
   /** Slots: diff_dst, weights, diff_src. */
@@ -54,8 +57,12 @@ export interface NativeAddon {
   planPoolBackward(kind: number, shape: number[], src: LayoutId, diffDst: LayoutId, diffSrc: LayoutId): PlanSlots;
   /** Slots: src, dst. */
   planEltwise(activation: number, alpha: number, src: LayoutId): PlanSlots;
-  /** Slots: src0, src1, dst. */
-  planBinary(op: number, src0: LayoutId, src1: LayoutId): PlanSlots;
+  /** Slots: src0, src1, dst; the activation applies to the result. */
+  planBinary(op: number, src0: LayoutId, src1: LayoutId, activation: number): PlanSlots;
+  /** y = alpha x + beta. Slots: src, dst. */
+  planAffine(alpha: number, beta: number, src: LayoutId): PlanSlots;
+  /** Slots: src, dst (src's dims with 1 on every reduced axis). */
+  planReduction(op: number, src: LayoutId, dst: LayoutId): PlanSlots;
   /** Slots: src, mean, variance, scale, shift, dst. */
   planBatchNorm(src: LayoutId, epsilon: number, activation: number): PlanSlots;
   /** Slots: srcs..., dst. */
@@ -116,11 +123,6 @@ export function loadLibrary(): LibraryLoad {
   if (library) return library;
   const loaded = loadAddon();
   if (!loaded.addon) return (library = { library: null, reason: loaded.reason });
-  // OpenMP's threads busy-wait for the next parallel region by default. Between convkit's kernels the
-  // main thread runs JavaScript, and on a machine whose cores are all busy (a test runner, a server's
-  // other work) the spinning workers take turns from it: ResNet-50 ran 10x slower so on 2 cores. They
-  // sleep instead unless the user chose a policy. libgomp reads this when oneDNN loads it.
-  if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) process.env.OMP_WAIT_POLICY = 'PASSIVE';
   try {
     return (library = { library: loaded.addon.load(libraryPath()), addon: loaded.addon });
   } catch (error) {

@@ -138,6 +138,18 @@ describe.each(backends)('%s backend', (backend) => {
       model.dispose();
     });
 
+    it('loads a dict without num_batches_tracked, as PyTorch does, keeping the counter it had', async () => {
+      const model = smallNet();
+      const before = await snapshot(model);
+      const dict = deterministicStateDict(model, 4);
+      dict.delete('features.1.num_batches_tracked');
+      expect(model.loadStateDict(dict)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+      const after = await snapshot(model);
+      expect(after.get('features.1.num_batches_tracked')).toEqual(before.get('features.1.num_batches_tracked'));
+      expect(after.get('features.1.running_var')).toEqual(Array.from(dict.get('features.1.running_var')!.data as Float32Array));
+      model.dispose();
+    });
+
     it('with strict: false loads what it can and reports the rest', async () => {
       const model = smallNet();
       const before = await snapshot(model);

@@ -246,7 +246,9 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
     const strict = options.strict ?? true;
     const entries = this.#namedEntries();
     const expected = new Set(entries.map((e) => e.name));
-    const missingKeys = entries.map((e) => e.name).filter((n) => !dict.has(n));
+    // PyTorch's BatchNorm fills in a counter a dict does not carry (a dict without a version, as every
+    // safetensors file is), keeping the buffer's value; so do we.
+    const missingKeys = entries.map((e) => e.name).filter((n) => !dict.has(n) && !isBatchCounter(n));
     const unexpectedKeys = [...dict.keys()].filter((n) => !expected.has(n));
     const problems: string[] = [];
     const mismatchedKeys: string[] = [];
@@ -294,6 +296,8 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
     for (const child of this.#children.values()) child.dispose();
   }
 }
+
+const isBatchCounter = (name: string) => name === 'num_batches_tracked' || name.endsWith('.num_batches_tracked');
 
 /**
  * Floating-point tensors load into float32 parameters and buffers; int64 counters (`num_batches_tracked`)

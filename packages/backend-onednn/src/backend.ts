@@ -18,6 +18,22 @@ export interface OnednnTensorData {
   blocked?: BlockedStorage;
   /** Copies of this tensor in other layouts, e.g. a filter reordered for a convolution, by layout id. */
   derived?: Map<LayoutId, Float32Array>;
+  /** A kernel's output not computed yet (see `defer`). */
+  pending?: PendingOutput;
+}
+
+/**
+ * A kernel's output kept as a recipe until something reads it, so that the ReLU after it can run as
+ * part of the same primitive: `run(activation)` computes it, followed by that activation, into a new
+ * buffer. The inputs stay referenced until the output is computed or freed.
+ */
+export interface PendingOutput {
+  layout: LayoutId;
+  shape: number[];
+  /** The activations (ACTIVATION codes) `run` can apply in the same pass. */
+  fusable: readonly number[];
+  run(activation: number): Float32Array;
+  inputs: DataId[];
 }
 
 export interface BlockedStorage {
@@ -217,6 +233,35 @@ export class OnednnBackend extends MathBackendCPU {
     return { dataId, shape, dtype: 'float32' };
   }
 
+  /**
+   * Registers an output to be computed when first read (`realize`), holding references to its inputs.
+   * A ReLU kernel that meets it first computes both in one pass (`runPendingWith`).
+   */
+  defer(pending: PendingOutput): TensorInfo {
+    const dataId = {};
+    for (const input of pending.inputs) this.incRef(input);
+    this.data.set(dataId, { dtype: 'float32', refCount: 1, pending });
+    return { dataId, shape: pending.shape.slice(), dtype: 'float32' };
+  }
+
+  /** The output of `info`'s pending kernel followed by `activation`, as a new tensor; null where it has none or cannot fuse it. */
+  runPendingWith(info: TensorInfo, activation: number): TensorInfo | null {
+    const pending = this.data.get(info.dataId).pending;
+    if (!pending || !pending.fusable.includes(activation) || !sameShape(pending.shape, info.shape)) return null;
+    return this.output(info.shape.slice(), pending.layout, pending.run(activation));
+  }
+
+  /** Computes a pending output where there is one, and lets go of its inputs. */
+  private realize(entry: OnednnTensorData): void {
+    const pending = entry.pending;
+    if (!pending) return;
+    const buffer = pending.run(0);
+    entry.pending = undefined;
+    entry.blocked = { buffer, layout: pending.layout, shape: pending.shape, exposed: false };
+    this.layoutBytes += buffer.byteLength;
+    for (const input of pending.inputs) this.disposeData(input);
+  }
+
   /** The tensor as a oneDNN primitive takes it: in its blocked layout when it has one for this shape. */
   view(info: TensorInfo): NativeView {
     const entry = this.data.get(info.dataId);
@@ -228,6 +273,7 @@ export class OnednnBackend extends MathBackendCPU {
   /** Ensures `values` (row-major) exists, converting from the blocked layout once. */
   plainValues(dataId: DataId): BackendValues {
     const entry = this.data.get(dataId);
+    this.realize(entry);
     if (entry.values === undefined && entry.blocked) {
       const blocked = entry.blocked;
       const plain = this.plainLayout(blocked.shape);
@@ -287,6 +333,8 @@ export class OnednnBackend extends MathBackendCPU {
     const entry = this.data.has(dataId) ? this.data.get(dataId) : undefined;
     const freed = super.disposeData(dataId, force);
     if (freed && entry) {
+      // Never read: never computed.
+      for (const input of entry.pending?.inputs ?? []) this.disposeData(input);
       if (entry.blocked) {
         this.layoutBytes -= entry.blocked.buffer.byteLength;
         if (!entry.blocked.exposed) this.recycle(entry.blocked.buffer);

@@ -64,16 +64,25 @@ function binary(op: Op, commutative: boolean, { inputs, backend }: KernelArgs): 
     }
   }
   const src1 = secondOperand(backend, a, src0, b, outShape);
-  const activation = swapped && op === BINARY.sub ? ACTIVATION.negate : ACTIVATION.none;
-  const slots = backend.tryPlan(`binary|${op}|${src0.layout}|${src1.layout}|${activation}`, () => backend.addon.planBinary(op, src0.layout, src1.layout, activation));
+  const negate = swapped && op === BINARY.sub;
+  const plan = (activation: number) => backend.tryPlan(`binary|${op}|${src0.layout}|${src1.layout}|${activation}`, () => backend.addon.planBinary(op, src0.layout, src1.layout, activation));
+  const slots = plan(negate ? ACTIVATION.negate : ACTIVATION.none);
   if (!slots) {
     backend.release(src1);
     return null;
   }
-  const dst = backend.bufferFor(src0.layout);
-  backend.execute(slots, [src0.buffer, src1.buffer, dst]);
-  backend.release(src1);
-  return backend.output(outShape, src0.layout, dst);
+  const run = (activation: number) => {
+    const dst = backend.bufferFor(src0.layout);
+    backend.execute(activation === ACTIVATION.none ? slots : plan(activation)!, [src0.buffer, src1.buffer, dst]);
+    return dst;
+  };
+  if (negate || src1.temporary || op !== BINARY.add) {
+    const dst = run(negate ? ACTIVATION.negate : ACTIVATION.none);
+    backend.release(src1);
+    return backend.output(outShape, src0.layout, dst);
+  }
+  // A residual add, deferred so that the ReLU after it (ResNet's blocks) is a post-op of the same primitive.
+  return backend.defer({ layout: src0.layout, shape: outShape, fusable: [ACTIVATION.relu], inputs: [a.dataId, b.dataId], run });
 }
 
 function binaryKernel(kernelName: string, op: Op, commutative: boolean) {

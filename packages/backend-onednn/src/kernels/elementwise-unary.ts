@@ -9,6 +9,8 @@ function eltwiseKernel(kernelName: string, activation: number) {
     const { x } = inputs as { x: TensorInfo };
     if (!isFloat(x)) return null;
     const alpha = kernelName === LeakyRelu ? Number(attrs.alpha ?? 0.2) : 0;
+    const fused = alpha === 0 ? backend.runPendingWith(x, activation) : null;
+    if (fused) return fused;
     const src = backend.view(x);
     const slots = backend.plan(`eltwise|${activation}|${alpha}|${src.layout}`, () => backend.addon.planEltwise(activation, alpha, src.layout));
     const dst = backend.bufferFor(src.layout);

@@ -47,6 +47,8 @@ export function nativeKernel(kernelName: string, body: NativeBody): KernelConfig
     backendName: 'onednn',
     kernelFunc: (params) => {
       const args = { inputs: params.inputs, backend: params.backend as OnednnBackend, attrs: params.attrs ?? {} };
+      // oneDNN has no memory descriptors of zero elements; tfjs-backend-cpu handles empty tensors.
+      if (Object.values(args.inputs).some((info) => info && info.shape.some((d) => d === 0))) return runShared(kernelName, args);
       let result: KernelResult | null;
       try {
         result = body(args);

@@ -1,11 +1,14 @@
-/** Exit codes scripts can rely on. */
+/** Exit codes scripts can rely on; `convkit --help` lists them. */
 export const ExitCode = {
   ok: 0,
   /** Something inside convkit failed unexpectedly: a bug; the message says what. */
   internal: 1,
-  /** The command line itself is wrong: unknown command or option, missing argument. */
+  /** The command line is wrong: unknown command or option, missing argument, or an option value out of range. */
   usage: 2,
-  /** An input was rejected: unreadable or malformed file, weights that do not fit, unknown model or backend. */
+  /**
+   * An input was rejected: a missing, unreadable, malformed or too large file, weights that do not fit,
+   * an unknown model or backend, an output path that cannot be written, or a run that ran out of memory.
+   */
   badInput: 3,
 } as const;
 

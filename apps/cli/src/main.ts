@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
+import { LayerInputError } from '@convkit/core';
 import { CliError, ExitCode } from './cli-error.js';
 import { modelsCommand } from './commands/models.js';
 import { summaryCommand } from './commands/summary.js';
@@ -19,19 +20,28 @@ const backendOption = () =>
 const noFuseOption = () =>
   new Option('--no-fuse', 'run every layer on its own: no BatchNorm folded into the convolution before it, no ReLU fused into the kernel (docs/inference-folding.md)');
 
+const maxMegapixelsOption = () =>
+  new Option('--max-megapixels <n>', 'refuse images of more pixels than this, from their header, before decoding').default('100');
+
 const program = new Command()
   .name('convkit')
   .description('Classic convolutional networks in TypeScript: inspect, count, run and train them.')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .addHelpText('after', `
-Exit codes: 0 success, 2 bad command line, 3 rejected input (file, weights, model or backend), 1 internal error.
+Exit codes:
+  0  success
+  2  bad command line: unknown command or option, missing argument, or an option value out of range
+  3  bad input: a file that is missing, special, too large or malformed; weights that do not fit; an unknown
+     model or backend; an output path that cannot be written; an input the model cannot take; out of memory
+  1  an internal error in convkit (a bug: please report it)
+Every error is one line on stderr, starting with 'convkit:'.
 
 Examples:
   convkit models
   convkit summary vgg16 --input 224
   convkit summary resnet50 --json > resnet50.json
-  convkit classify assets/images/digits-*.png --model lenet5 --weights assets/weights/lenet5-digits.safetensors
+  convkit classify assets/images/digit-*.png --model lenet5 --weights assets/weights/lenet5-digits.safetensors
   convkit classify photo.jpg --model resnet18 --weights resnet18.safetensors --top 5 --json
   convkit train --model lenet5 --data digits --epochs 3 --out runs/lenet5
   convkit train --model lenet5 --data digits --epochs 6 --out runs/lenet5 --resume runs/lenet5/checkpoints/lenet5-digits-epoch3.safetensors
@@ -74,6 +84,7 @@ program
   .argument('<image...>', 'PNG or JPEG files')
   .requiredOption('--model <name>', 'a classifier, e.g. lenet5 or resnet50 (see `convkit models`)')
   .option('--weights <file>', 'safetensors with the model\'s PyTorch names, e.g. a `convkit train` checkpoint (default: random init, and the classes say nothing)')
+  .addOption(maxMegapixelsOption())
   .option('--top <k>', 'how many classes to print per image', '5')
   .option('--json', 'print JSON: results[] with image and top[] of index, label, probability')
   .addOption(backendOption())
@@ -117,6 +128,7 @@ program
   .option('--overlay <file>', 'also the mask blended over the image, PNG')
   .option('--heatmap <file>', 'also one class\'s probability as a heat map, PNG')
   .option('--heatmap-class <index>', 'the class of --heatmap (default: the most frequent predicted class but background)')
+  .addOption(maxMegapixelsOption())
   .option('--num-classes <n>', 'build the model for this many classes, to match the weights')
   .addOption(backendOption())
   .addOption(noFuseOption())
@@ -129,6 +141,7 @@ program
   .requiredOption('--model <name>', 'a detection model, e.g. fasterrcnn_small (see `convkit models`)')
   .option('--weights <file>', 'safetensors with the model\'s names (default: random init, and the boxes say nothing)')
   .option('--out <file>', 'the image with boxes drawn, PNG')
+  .addOption(maxMegapixelsOption())
   .option('--json', 'print the detections as JSON')
   .addOption(backendOption())
   .addOption(noFuseOption())
@@ -183,8 +196,19 @@ try {
   } else if (error instanceof CliError) {
     console.error(`convkit: ${error.message}`);
     process.exitCode = error.exitCode;
+  } else if (error instanceof LayerInputError) {
+    // A layer says what it cannot take (too small, wrong channels): the input's fault, not convkit's.
+    console.error(`convkit: the input does not fit the model: ${error.message}`);
+    process.exitCode = ExitCode.badInput;
+  } else if (isAllocationFailure(error)) {
+    console.error(`convkit: out of memory (${(error as Error).message}); try a smaller input or model`);
+    process.exitCode = ExitCode.badInput;
   } else {
     console.error(`convkit: internal error: ${(error as Error)?.stack ?? error}`);
     process.exitCode = ExitCode.internal;
   }
+}
+
+function isAllocationFailure(error: unknown): boolean {
+  return error instanceof RangeError && /Invalid typed array length|Array buffer allocation failed|Invalid array length/.test(error.message);
 }

@@ -8,8 +8,9 @@ import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { availableBackends, crossEntropy, fuseForInference, getModelEntry, trainStep } from '@convkit/core';
 import { barChart } from '../charts.js';
-import { CliError } from '../cli-error.js';
+import { CliError, ExitCode } from '../cli-error.js';
 import { writeOutputFile } from '../files.js';
+import { integerOption } from '../option-values.js';
 import { progressBar } from '../progress.js';
 import { selectBackend } from '../setup.js';
 
@@ -56,7 +57,10 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
   const models = list(options.models);
   for (const m of models) getModelEntryOrFail(m);
   const batches = list(options.batches).map(Number);
-  if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new CliError(`--batches takes positive integers, got '${options.batches}'`);
+  if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new CliError(`--batches takes positive integers, got '${options.batches}'`, ExitCode.usage);
+  // A median of no runs is no number: bench.json would hold nulls that bench.png cannot draw.
+  integerOption(options.repeats, '--repeats', 1);
+  integerOption(options.warmup, '--warmup', 0);
   const usable = (await availableBackends()).filter((b) => b.available).map((b) => b.name);
   // tfjs' cpu backend needs about 12 s for one ResNet-50 image (reference.md): opt in with --backends.
   const backends = options.backends ? list(options.backends) : usable.filter((b) => b !== 'cpu');

@@ -1,4 +1,7 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { readSafetensors, writeSafetensors } from '@convkit/core';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { convkit } from '../../test/run-cli.js';
@@ -56,5 +59,17 @@ describe('convkit classify', () => {
     expect(notAnImage.stderr).toMatch(/^convkit: '.*README\.md' is not a PNG or JPEG image \(it starts with 23 20/);
     expect(notAnImage.stderr.trim().split('\n')).toHaveLength(1);
     expect((await convkit('classify', digit(1), '--model', 'lenet5', '--top', '0')).code).toBe(2);
+  }, 60_000);
+  it('prints labels from a weights file with their control characters escaped', async () => {
+    const { tensors, metadata } = readSafetensors(readFileSync(lenetWeights));
+    const classes = ['\u001b[2J\u001b[31mzero', 'one\rten', ...'23456789'];
+    const weights = join(mkdtempSync(join(tmpdir(), 'convkit-classify-')), 'labels.safetensors');
+    writeFileSync(weights, writeSafetensors(tensors, { ...metadata, classes: JSON.stringify(classes) }));
+    const r = await convkit('classify', ...[0, 1].map(digit), '--model', 'lenet5', '--weights', weights, '--top', '1');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(r.stdout).toContain('\\u001b[2J\\u001b[31mzero');
+    expect(r.stdout).toContain('one\\u000dten');
+    rmSync(dirname(weights), { recursive: true });
   }, 60_000);
 });

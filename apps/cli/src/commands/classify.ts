@@ -4,7 +4,7 @@ import { type ModelEntry, type StateDict, fuseForInference, readSafetensors } fr
 import { IMAGENET_MEAN, IMAGENET_STD } from '@convkit/segmentation';
 import { CliError, ExitCode } from '../cli-error.js';
 import { readInputFile } from '../files.js';
-import { type RgbImage, readImage } from '../images.js';
+import { type RgbImage, parseMegapixels, readImage } from '../images.js';
 import { selectBackend } from '../setup.js';
 import { loadWeights } from '../weights.js';
 import { greyToInput } from '../training/digits.js';
@@ -15,6 +15,8 @@ export interface ClassifyOptions {
   weights?: string;
   top: string;
   json?: boolean;
+  /** Refuse images of more megapixels than this (default 100). */
+  maxMegapixels?: string;
   backend?: string;
   /** false (--no-fuse): every layer on its own, without fuseForInference. */
   fuse?: boolean;
@@ -54,7 +56,7 @@ export async function classifyCommand(paths: string[], options: ClassifyOptions)
   }
   for (const r of results) {
     console.log(`${r.image}${r.inverted ? ' (dark on light: inverted to light on dark, as the digits are drawn)' : ''}`);
-    for (const [rank, t] of r.top.entries()) console.log(`  ${String(rank + 1).padStart(2)}. ${(100 * t.probability).toFixed(1).padStart(5)}%  ${t.label}`);
+    for (const [rank, t] of r.top.entries()) console.log(`  ${String(rank + 1).padStart(2)}. ${(100 * t.probability).toFixed(1).padStart(5)}%  ${escapeControl(t.label)}`);
   }
 }
 
@@ -65,7 +67,9 @@ export async function classify(paths: string[], options: ClassifyOptions): Promi
   }
   const top = Number(options.top);
   if (!Number.isInteger(top) || top < 1) throw new CliError(`--top takes a positive integer, got '${options.top}'`, ExitCode.usage);
-  const images = await Promise.all(paths.map(async (path) => ({ path, image: await readImage(path) })));
+  const maxMegapixels = parseMegapixels(options.maxMegapixels);
+  const images: { path: string; image: RgbImage }[] = [];
+  for (const path of paths) images.push({ path, image: await readImage(path, maxMegapixels) });
   for (const { path, image } of images) if (image.width === 0 || image.height === 0) throw new CliError(`image '${path}' has no pixels (${image.width}x${image.height})`);
   let weights: { tensors: StateDict; metadata: Record<string, string> } | null = null;
   if (options.weights) {
@@ -136,6 +140,14 @@ function modelInput(image: RgbImage, entry: ModelEntry, preprocessing: Preproces
     return tf.expandDims(normalised, 0) as tf.Tensor4D;
   });
   return { input, inverted: false };
+}
+
+/**
+ * A label from a weights file, safe to print on a terminal: control characters (escape sequences,
+ * carriage returns, bidirectional overrides) written as \\u escapes.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The class names a checkpoint of `convkit train` carries, or null for weights without them. */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,7 +9,7 @@ import { SHAPE_CLASSES as SEGMENTATION_CLASSES, colorizeMask, meanIoU, overlayMa
 import { type FasterRCNN, drawDetections, evaluateDetections, regionProposals } from '@convkit/detection';
 import { drawBoxes, imageGrid } from '../charts.js';
 import { CliError } from '../cli-error.js';
-import { readInputFile, writeOutputFile } from '../files.js';
+import { makeOutputFolder, readInputFile, writeOutputFile } from '../files.js';
 import { encodePng, readImage } from '../images.js';
 import { progressBar } from '../progress.js';
 import { selectBackend } from '../setup.js';
@@ -37,7 +37,7 @@ const asset = (path: string) => join(ASSETS, path);
  */
 export async function demoCommand(options: { out: string; backend?: string }): Promise<void> {
   const out = resolve(options.out);
-  await mkdir(out, { recursive: true });
+  await makeOutputFolder(out, '--out');
   const backend = await selectBackend(options.backend);
   const started = performance.now();
   console.log(`convkit demo on the '${backend}' backend; outputs go to ${out}\n`);

@@ -4,8 +4,8 @@ import {
   type Detections, FastRCNN, FasterRCNN, RCNN, SHAPE_CLASSES, Yolo, detectYolo, drawDetections,
 } from '@convkit/detection';
 import { CliError } from '../cli-error.js';
-import { readInputFile } from '../files.js';
-import { readImage, writePng } from '../images.js';
+import { checkOutputFile, readInputFile } from '../files.js';
+import { parseMegapixels, readImage, writePng } from '../images.js';
 import { selectBackend } from '../setup.js';
 import { lookupModel } from './summary.js';
 
@@ -16,6 +16,8 @@ export interface DetectOptions {
   out?: string;
   /** Print the detections as JSON on stdout. */
   json?: boolean;
+  /** Refuse images of more megapixels than this (default 100). */
+  maxMegapixels?: string;
   backend?: string;
   /** false (--no-fuse): every layer on its own, without fuseForInference. */
   fuse?: boolean;
@@ -46,7 +48,8 @@ export async function detectCommand(imagePath: string, options: DetectOptions): 
   const entry = lookupModel(options.model);
   if (entry.task !== 'detection') throw new CliError(`${options.model} is a ${entry.task} model; detect needs a detection model (see 'convkit models')`);
   if (!options.out && !options.json) throw new CliError('nothing to output: give --out boxes.png, --json, or both', 2);
-  const image = await readImage(imagePath);
+  if (options.out) await checkOutputFile(options.out, '--out');
+  const image = await readImage(imagePath, parseMegapixels(options.maxMegapixels));
   if (image.width === 0 || image.height === 0) throw new CliError(`image '${imagePath}' has no pixels (${image.width}x${image.height})`);
   const weights = options.weights ? await readInputFile(options.weights, 'weights') : null;
   await selectBackend(options.backend);

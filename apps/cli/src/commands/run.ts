@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type HostTensor, fuseForInference, readNpy, readSafetensors, toFloat32Array, writeNpy } from '@convkit/core';
 import { CliError } from '../cli-error.js';
-import { readInputFile, writeOutputFile } from '../files.js';
+import { checkOutputFile, readInputFile, writeOutputFile } from '../files.js';
 import { selectBackend } from '../setup.js';
 import { lookupModel } from './summary.js';
 
@@ -19,6 +19,7 @@ export interface RunOptions {
 export async function runCommand(name: string, options: RunOptions): Promise<void> {
   if (options.layout !== 'nchw' && options.layout !== 'nhwc') throw new CliError(`--layout is nchw or nhwc, got '${options.layout}'`);
   const entry = lookupModel(name);
+  await checkOutputFile(options.output, '--output');
   const input = parseFile(readNpy, await readInputFile(options.input, 'input'), options.input);
   const weights = options.weights
     ? parseFile((b) => readSafetensors(b).tensors, await readInputFile(options.weights, 'weights'), options.weights)
@@ -30,6 +31,17 @@ export async function runCommand(name: string, options: RunOptions): Promise<voi
     throw new CliError(`input '${options.input}' has shape [${input.shape.join(', ')}]; ${name} takes ${expected} with --layout ${options.layout}`);
   }
   if (input.dtype === 'bool' || input.dtype === 'bfloat16') throw new CliError(`input '${options.input}' has dtype ${input.dtype}; expected float32`);
+  const [batch, height, width] = nhwcShape as [number, number, number, number];
+  if (batch === 0) throw new CliError(`input '${options.input}' is an empty batch (shape [${input.shape.join(', ')}]); give at least one image`);
+  if (height < entry.minInputSize || width < entry.minInputSize) {
+    throw new CliError(`input '${options.input}' is ${height}x${width} pixels; ${name} needs at least ${entry.minInputSize}x${entry.minInputSize}`);
+  }
+  const values = toFloat32Array(input);
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    // tfjs-wasm's XNNPACK kernels turn NaN into finite logits, so a non-finite input would give a confident wrong answer.
+    throw new CliError(`input '${options.input}' holds ${values.filter((v) => !Number.isFinite(v)).length} non-finite values (the first, ${values[bad]}, at flat index ${bad}); convkit takes finite inputs only`);
+  }
   await selectBackend(options.backend);
   const model = entry.create();
   try {
@@ -43,7 +55,7 @@ export async function runCommand(name: string, options: RunOptions): Promise<voi
     model.eval();
     if (options.fuse !== false) fuseForInference(model);
     const result = tf.tidy(() => {
-      let x = tf.tensor(toFloat32Array(input), input.shape, 'float32');
+      let x = tf.tensor(values, input.shape, 'float32');
       if (options.layout === 'nchw') x = tf.transpose(x, [0, 2, 3, 1]);
       const y = model.call(x);
       if (!(y instanceof tf.Tensor)) throw new CliError(`${name} returned several outputs in eval mode; run supports single-output models`);

@@ -1,8 +1,10 @@
+import { resolve } from 'node:path';
 import { type ModelEntry, StateDictError, type StateDict, fuseForInference, listModels, readSafetensors, torchShape } from '@convkit/core';
 import { type Prediction, colorizeMask, overlayMask, predictSegmentation, probabilityHeatmap } from '@convkit/segmentation';
-import { CliError } from '../cli-error.js';
-import { readInputFile, writeOutputFile } from '../files.js';
-import { encodePng, readImage } from '../images.js';
+import { CliError, ExitCode } from '../cli-error.js';
+import { checkOutputFile, readInputFile, writeOutputFiles } from '../files.js';
+import { encodePng, parseMegapixels, readImage } from '../images.js';
+import { integerOption } from '../option-values.js';
 import { selectBackend } from '../setup.js';
 import { lookupModel } from './summary.js';
 
@@ -19,6 +21,8 @@ export interface SegmentOptions {
   heatmapClass?: string;
   /** Build the model for this many classes (weights trained for another class count). */
   numClasses?: string;
+  /** Refuse images of more megapixels than this (default 100). */
+  maxMegapixels?: string;
   backend?: string;
   /** false (--no-fuse): every layer on its own, without fuseForInference. */
   fuse?: boolean;
@@ -35,18 +39,25 @@ const NORMALISATION: Record<string, { mean: [number, number, number]; std: [numb
 /**
  * `convkit segment <image> --model <name> [--weights file] --out mask.png [--overlay overlay.png]
  * [--heatmap heat.png [--heatmap-class c]] [--num-classes n]`: decodes a PNG or JPEG, runs a segmentation
- * model in eval mode and writes the per-pixel classes as a colour-coded PNG (PASCAL VOC colours). Every check (image, size, weights) comes before the first write; each file is written
- * atomically.
+ * model in eval mode and writes the per-pixel classes as a colour-coded PNG (PASCAL VOC colours). Every
+ * check (output paths, image, size, weights) comes before any work, and the outputs are all written or
+ * none is.
  */
 export async function segmentCommand(image: string, options: SegmentOptions): Promise<void> {
   const entry = lookupModel(options.model);
   if (entry.task !== 'segmentation') {
     throw new CliError(`${entry.name} is a ${entry.task} model; segment takes one of: ${listModels({ task: 'segmentation' }).map((e) => e.name).join(', ')}`);
   }
-  const numClasses = options.numClasses === undefined ? entry.numClasses : parseClasses(options.numClasses, '--num-classes');
-  const heatmapClass = options.heatmapClass === undefined ? null : parseClasses(options.heatmapClass, '--heatmap-class', 0);
-  if (heatmapClass !== null && heatmapClass >= numClasses) throw new CliError(`--heatmap-class ${heatmapClass} is not one of the model's ${numClasses} classes (0 to ${numClasses - 1})`);
-  const picture = await readImage(image);
+  const numClasses = options.numClasses === undefined ? entry.numClasses : integerOption(options.numClasses, '--num-classes', 1, MAX_CLASSES);
+  const heatmapClass = options.heatmapClass === undefined ? null : integerOption(options.heatmapClass, '--heatmap-class', 0);
+  if (heatmapClass !== null && heatmapClass >= numClasses) throw new CliError(`--heatmap-class ${heatmapClass} is not one of the model's ${numClasses} classes (0 to ${numClasses - 1})`, ExitCode.usage);
+  const outputs = [['--out', options.out], ['--overlay', options.overlay], ['--heatmap', options.heatmap]].filter((o): o is [string, string] => !!o[1]);
+  for (const [option, path] of outputs) await checkOutputFile(path, option);
+  for (const [i, [option, path]] of outputs.entries()) {
+    const same = outputs.findIndex(([, p]) => resolve(p) === resolve(path));
+    if (same < i) throw new CliError(`${outputs[same]![0]} and ${option} are the same file '${path}'; give each its own`, ExitCode.usage);
+  }
+  const picture = await readImage(image, parseMegapixels(options.maxMegapixels));
   if (picture.height < entry.minInputSize || picture.width < entry.minInputSize) {
     throw new CliError(`${entry.name} needs an image of at least ${entry.minInputSize}x${entry.minInputSize} pixels; '${image}' is ${picture.width}x${picture.height}`);
   }
@@ -78,16 +89,13 @@ export async function segmentCommand(image: string, options: SegmentOptions): Pr
   const heatClass = heatmapClass ?? ranked.find(([c]) => c !== 0)?.[0] ?? 0;
   const heatmap = options.heatmap ? encodePng(probabilityHeatmap(prediction.probabilities, prediction.numClasses, heatClass), picture.width, picture.height) : null;
   const written = [[options.out, mask], [options.overlay, overlay], [options.heatmap, heatmap]].filter((w): w is [string, Uint8Array] => !!w[0] && !!w[1]);
-  for (const [path, bytes] of written) await writeOutputFile(path, bytes);
+  await writeOutputFiles(written);
   const share = ranked.map(([c, n]) => `class ${c} ${((100 * n) / prediction.classMap.length).toFixed(1)}%`);
   console.error(`wrote ${written.map(([p]) => p).join(', ')}${heatmap ? ` (heat map of class ${heatClass})` : ''}: ${picture.width}x${picture.height}, ${share.join(', ')}`);
 }
 
-function parseClasses(value: string, option: string, min = 1): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new CliError(`${option} takes ${min ? 'a positive' : 'a non-negative'} integer, got '${value}'`);
-  return n;
-}
+/** More than any segmentation data set has (ADE20K's 150, COCO-Stuff's 182); a head that wide takes gigabytes. */
+const MAX_CLASSES = 1000;
 
 /** Loads weights; a file for another class count gets an error that says so and what to pass. */
 function loadWeights(model: ReturnType<ModelEntry['create']>, weights: StateDict, entry: ModelEntry, numClasses: number, path: string): void {

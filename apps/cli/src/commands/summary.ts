@@ -1,5 +1,5 @@
 import { formatSummary, getModelEntry, summary } from '@convkit/core';
-import { CliError } from '../cli-error.js';
+import { CliError, ExitCode } from '../cli-error.js';
 import { selectBackend } from '../setup.js';
 
 export async function summaryCommand(name: string, options: { input?: string; json?: boolean; backend?: string }): Promise<void> {
@@ -28,10 +28,17 @@ export function lookupModel(name: string) {
   }
 }
 
-/** '224' or '224x320' (height x width). */
+/** summary runs the model on a zero image; past this side its activations take gigabytes. */
+const MAX_SUMMARY_SIDE = 2048;
+
+/** '224' or '224x320' (height x width), each side from 1 to 2048. */
 export function parseSize(text: string): [number, number] {
   const match = /^(\d+)(?:x(\d+))?$/.exec(text.trim());
-  if (!match) throw new CliError(`--input takes a size like 224 or 224x320, got '${text}'`);
+  if (!match) throw new CliError(`--input takes a size like 224 or 224x320, got '${text}'`, ExitCode.usage);
   const h = Number(match[1]);
-  return [h, match[2] === undefined ? h : Number(match[2])];
+  const size: [number, number] = [h, match[2] === undefined ? h : Number(match[2])];
+  if (size.some((side) => side < 1 || side > MAX_SUMMARY_SIDE)) {
+    throw new CliError(`--input takes sides from 1 to ${MAX_SUMMARY_SIDE} pixels (summary runs the model on an image of that size), got '${text}'`, ExitCode.usage);
+  }
+  return size;
 }

@@ -1,10 +1,12 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { copyFileSync, readdirSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { createModel, readSafetensors, useBackend, writeSafetensors } from '@convkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convkit } from '../../test/run-cli.js';
+import { cliMain, convkit } from '../../test/run-cli.js';
 import { CliError } from '../cli-error.js';
 import { train } from './train.js';
 
@@ -64,7 +66,8 @@ describe('convkit train', () => {
     const fresh = await lenet('c', 2, '--resume', join(dir, 'lenet5-digits-epoch1.safetensors'));
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(fresh.stdout).toMatch(/note: no optimizer state beside the checkpoint \(.*lenet5-digits-epoch1\.adam\.safetensors\); Adam starts afresh/);
-    writeFileSync(join(dir, 'lenet5-digits-epoch1.adam.safetensors'), writeSafetensors(new Map([['adam.step', { dtype: 'int32', shape: [], data: Int32Array.of(3) }]])));
+    const bound = { checkpoint_sha256: createHash('sha256').update(readFileSync(join(dir, 'lenet5-digits-epoch1.safetensors'))).digest('hex') };
+    writeFileSync(join(dir, 'lenet5-digits-epoch1.adam.safetensors'), writeSafetensors(new Map([['adam.step', { dtype: 'int32', shape: [], data: Int32Array.of(3) }]]), bound));
     const broken = await lenet('c', 2, '--resume', join(dir, 'lenet5-digits-epoch1.safetensors'));
     expect(broken.code).toBe(3);
     expect(broken.stderr.trim().split('\n')).toHaveLength(1);
@@ -105,4 +108,83 @@ describe('convkit train', () => {
     expect(unknownData.code).toBe(2);
     expect(unknownData.stderr).toContain("argument 'mnist' is invalid. Allowed choices are digits, shapes-segmentation, shapes-detection");
   }, 60_000);
+  it('refuses a batch larger than the training set before writing anything', async () => {
+    const r = await lenet('big', 1, '--batch-size', '2000');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('convkit: --batch-size 2000, but digits has 1438 training images; pass --batch-size 1438 or less\n');
+    expect(existsSync(path('big'))).toBe(false);
+  });
+
+  it('refuses a checkpoint whose settings are out of range, in one line', async () => {
+    const { tensors, metadata } = readSafetensors(readFileSync(checkpoint('a', 1)));
+    for (const [key, value, message] of [
+      ['batch_size', '0', "'batch_size' is '0', not a positive integer"],
+      ['batch_size', '-4', "'batch_size' is '-4', not a positive integer"],
+      ['batch_size', '1.5', "'batch_size' is '1.5', not a positive integer"],
+      ['learning_rate', '-0.002', "'learning_rate' is '-0.002', not a positive number"],
+      ['learning_rate', 'Infinity', "'learning_rate' is 'Infinity', not a positive number"],
+      ['epoch', '1.5', "'epoch' is '1.5', not a positive integer"],
+      ['epoch', '-2', "'epoch' is '-2', not a positive integer"],
+      ['seed', '-1', "'seed' is '-1', not a non-negative integer"],
+      ['history', '{}', "'history' is not a list of epochs"],
+      ['history', '[{"epoch":1}]', "'history' entry 0 is not an epoch record"],
+      ['classes', '"0123"', "'classes' is not a list of names"],
+    ] as const) {
+      const file = path(`meta-${key}-${value}.safetensors`);
+      writeFileSync(file, writeSafetensors(tensors, { ...metadata, [key]: value }));
+      const r = await lenet('never', 3, '--resume', file);
+      expect(r.code, `${key}=${value}: ${r.stderr}`).toBe(3);
+      expect(r.stderr).toBe(`convkit: checkpoint '${file}' has broken metadata: ${message}${message.endsWith('record') ? ' ({epoch, loss, metric})' : ''}\n`);
+    }
+    expect(existsSync(path('never'))).toBe(false);
+  }, 60_000);
+
+  it('refuses optimizer state written with another checkpoint', async () => {
+    const dir = path('mixed', 'checkpoints');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(checkpoint('a', 1), join(dir, 'lenet5-digits-epoch1.safetensors'));
+    copyFileSync(checkpoint('a', 2).replace(/\.safetensors$/, '.adam.safetensors'), join(dir, 'lenet5-digits-epoch1.adam.safetensors'));
+    const r = await lenet('mixed', 2, '--resume', join(dir, 'lenet5-digits-epoch1.safetensors'));
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/optimizer state '.*epoch1\.adam\.safetensors' was written with another checkpoint, not '.*epoch1\.safetensors' .*remove it to start Adam afresh/);
+  });
+
+  it('lets one run at a time into a folder: a second gets the folder and the pid', async () => {
+    mkdirSync(path('locked'), { recursive: true });
+    writeFileSync(path('locked', '.convkit.lock'), `${process.pid}\n`);
+    const r = await lenet('locked', 1);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`convkit: --out '${path('locked')}' is in use by another convkit run (pid ${process.pid}); wait for it to finish or choose another folder\n`);
+    expect(readdirSync(path('locked'))).toEqual(['.convkit.lock']);
+  });
+
+  it('killed mid-epoch leaves no temporary files, no lock, and every checkpoint beside its own optimizer state', async () => {
+    const out = path('killed');
+    const child = spawn('node', [cliMain, 'train', '--model', 'lenet5', '--data', 'digits', '--epochs', '20', '--batch-size', '8', '--out', out, '--backend', 'wasm'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    await new Promise<void>((done) => {
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        if (/epoch 1\/20: loss/.test(stdout)) done();
+      });
+    });
+    // Well into epoch 2: its steps are running, maybe its checkpoint is being written.
+    await new Promise((done) => setTimeout(done, 300));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(stderr).toContain('convkit: stopped by SIGTERM');
+    const files = readdirSync(out, { recursive: true }).map(String);
+    expect(files.filter((f) => f.endsWith('.tmp') || f.endsWith('.lock'))).toEqual([]);
+    const checkpoints = files.filter((f) => /epoch\d+\.safetensors$/.test(f));
+    expect(checkpoints.length).toBeGreaterThanOrEqual(1);
+    for (const file of checkpoints) {
+      const bytes = readFileSync(join(out, file));
+      const adam = readSafetensors(readFileSync(join(out, file.replace(/\.safetensors$/, '.adam.safetensors'))));
+      expect(adam.metadata.checkpoint_sha256, file).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
+  }, 90_000);
 });

@@ -1,10 +1,10 @@
-import { mkdir } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAdamStateDict } from '@convkit/core';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { lineChart, type Series } from '../charts.js';
 import { CliError, ExitCode } from '../cli-error.js';
-import { writeOutputFile } from '../files.js';
+import { lockFolder, makeOutputFolder, writeOutputFiles } from '../files.js';
+import { integerOption, positiveOption } from '../option-values.js';
 import { progressBar } from '../progress.js';
 import { selectBackend } from '../setup.js';
 import { loadWeights } from '../weights.js';
@@ -52,20 +52,27 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (!data) throw new CliError(`unknown data set '${options.data}'; choose one of: ${[...DATASETS.keys()].join(', ')}`, ExitCode.usage);
   const rejected = data.rejects(entry);
   if (rejected) throw new CliError(`${rejected} (${data.name} trains: ${data.models().join(', ')})`);
-  const epochs = integer(options.epochs, '--epochs', 1);
+  const epochs = integerOption(options.epochs, '--epochs', 1);
   const resumed = options.resume ? await readCheckpoint(options.resume) : null;
   const info = resumed?.info ?? null;
   if (resumed?.model && resumed.model !== entry.name) throw new CliError(`checkpoint '${options.resume}' holds ${resumed.model}, not ${entry.name}; pass --model ${resumed.model}`);
   if (info) checkResumable(info, data, epochs, options.resume!);
   const defaults = data.defaults(entry);
   const settings: TrainSettings = {
-    batchSize: options.batchSize === undefined ? info?.batchSize ?? defaults.batchSize : integer(options.batchSize, '--batch-size', 1),
-    learningRate: options.lr === undefined ? info?.learningRate ?? defaults.learningRate : positive(options.lr, '--lr'),
-    seed: options.seed === undefined ? info?.seed ?? 0 : integer(options.seed, '--seed', 0),
+    batchSize: options.batchSize === undefined ? info?.batchSize ?? defaults.batchSize : integerOption(options.batchSize, '--batch-size', 1),
+    learningRate: options.lr === undefined ? info?.learningRate ?? defaults.learningRate : positiveOption(options.lr, '--lr'),
+    seed: options.seed === undefined ? info?.seed ?? 0 : integerOption(options.seed, '--seed', 0),
   };
+  if (settings.batchSize > data.trainCount) {
+    // Every epoch would have no step: a NaN loss and a checkpoint of untrained weights.
+    const from = options.batchSize === undefined ? `checkpoint '${options.resume}' says batch size ${settings.batchSize}` : `--batch-size ${settings.batchSize}`;
+    throw new CliError(`${from}, but ${data.name} has ${data.trainCount} training images; pass --batch-size ${data.trainCount} or less`, options.batchSize === undefined ? ExitCode.badInput : ExitCode.usage);
+  }
   const out = resolve(options.out);
   const checkpointDir = resolve(options.checkpointDir ?? join(out, 'checkpoints'));
   const backend = await selectBackend(options.backend);
+  const folders = [[out, '--out'], ...(checkpointDir.startsWith(out + sep) ? [] : [[checkpointDir, '--checkpoint-dir']])] as const;
+  const unlocks: (() => Promise<void>)[] = [];
 
   const model = entry.create({ numClasses: data.classes.length });
   try {
@@ -74,8 +81,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     } else {
       data.initialise(model, settings.seed);
     }
-    await mkdir(out, { recursive: true });
-    await mkdir(checkpointDir, { recursive: true });
+    for (const [folder, option] of folders) await makeOutputFolder(folder, option);
+    // Two runs into one folder would interleave their checkpoints and optimizer states.
+    for (const [folder, option] of folders) unlocks.push(await lockFolder(folder, option));
+    await makeOutputFolder(checkpointDir, '--checkpoint-dir');
     const first = (info?.epoch ?? 0) + 1;
     console.log(
       `training ${entry.name} on ${data.name} (${data.description}) on ${backend}: epochs ${first} to ${epochs}, ` +
@@ -109,6 +118,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const started = performance.now();
         const label = `epoch ${epoch}/${epochs}`;
         const result = await withProgress(label, trainer, epoch, optimizer);
+        if (!Number.isFinite(result.loss)) {
+          throw new CliError(`epoch ${epoch}'s training loss is ${result.loss}: the run diverged; nothing written for it (try a smaller --lr than ${settings.learningRate})`);
+        }
         const metric = await trainer.evaluate();
         history.push({ epoch, loss: result.loss, metric, ...(result.stepLosses ? { stepLosses: result.stepLosses } : {}) });
         const path = join(checkpointDir, `${entry.name}-${data.name}-epoch${epoch}.safetensors`);
@@ -128,6 +140,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return { history, metricName: trainer.metricName, files };
   } finally {
     model.dispose();
+    for (const unlock of unlocks) await unlock();
   }
 }
 
@@ -173,22 +186,9 @@ async function writeCurve(out: string, info: CheckpointInfo, backend: string): P
     model: info.model, data: info.data, backend, batchSize: info.batchSize, learningRate: info.learningRate, seed: info.seed,
     metric: info.metricName, classes: info.classes, epochs: history,
   };
-  await writeOutputFile(join(out, 'loss.json'), `${JSON.stringify(json, null, 2)}\n`);
-  await writeOutputFile(join(out, 'loss.png'), png);
+  await writeOutputFiles([[join(out, 'loss.json'), `${JSON.stringify(json, null, 2)}\n`], [join(out, 'loss.png'), png]]);
 }
 
 export function formatMetric(name: string, value: number): string {
   return name.includes('accuracy') ? `${(100 * value).toFixed(1)}%` : value.toFixed(3);
-}
-
-function integer(value: string, option: string, min: number): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < min) throw new CliError(`${option} takes an integer of at least ${min}, got '${value}'`, ExitCode.usage);
-  return n;
-}
-
-function positive(value: string, option: string): number {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new CliError(`${option} takes a positive number, got '${value}'`, ExitCode.usage);
-  return n;
 }

@@ -25,6 +25,7 @@ export const digits: DataSet = {
   description: "scikit-learn's 8x8 handwritten digits, 1,438 to train and 359 to test, upscaled to the model's input",
   classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   task: 'classification',
+  trainCount: 1438,
   models: () => listModels({ task: 'classification' }).filter((e) => !digits.rejects(e)).map((e) => e.name),
   rejects(entry: ModelEntry) {
     if (entry.task !== 'classification') return `digits is a classification data set; ${entry.name} is a ${entry.task} model`;

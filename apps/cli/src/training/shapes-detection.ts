@@ -22,6 +22,7 @@ export const shapesDetection: DataSet = {
   classes: SHAPE_CLASSES,
   task: 'detection',
   models: () => TRAINABLE,
+  trainCount: TRAIN_COUNT,
   rejects(entry: ModelEntry) {
     if (entry.task !== 'detection') return `shapes-detection is a detection data set; ${entry.name} is a ${entry.task} model`;
     if (!TRAINABLE.includes(entry.name)) return `shapes-detection trains ${TRAINABLE.join(', ')}; not ${entry.name}`;

@@ -4,6 +4,7 @@ import { SHAPE_CLASSES, makeShapes, meanIoU } from '@convkit/segmentation';
 import { type DataSet, type Trainer, type TrainSettings, crossEntropyEpoch } from './trainer.js';
 
 const SIZE = 32;
+const TRAIN_COUNT = 512;
 /** The FCNs on VGG16 and ResNet-50 have 35M to 136M parameters: days per epoch on a CPU. */
 const TRAINABLE = ['fcn_tiny'];
 
@@ -16,6 +17,7 @@ export const shapesSegmentation: DataSet = {
   description: 'synthetic discs, squares and triangles on textured backgrounds with pixel masks, 512 to train and 64 to test, 32x32',
   classes: SHAPE_CLASSES,
   task: 'segmentation',
+  trainCount: TRAIN_COUNT,
   models: () => TRAINABLE,
   rejects(entry: ModelEntry) {
     if (entry.task !== 'segmentation') return `shapes-segmentation is a segmentation data set; ${entry.name} is a ${entry.task} model`;
@@ -30,7 +32,7 @@ export const shapesSegmentation: DataSet = {
     model.loadStateDict(weights, { strict: false });
   },
   async prepare(model: Module<any, any>, _entry: ModelEntry, settings: TrainSettings): Promise<Trainer> {
-    const train = makeShapes({ count: 512, size: SIZE, seed: 1 });
+    const train = makeShapes({ count: TRAIN_COUNT, size: SIZE, seed: 1 });
     const test = makeShapes({ count: 64, size: SIZE, seed: 2 });
     const classes = SHAPE_CLASSES.length;
     const trainImages = tf.tidy(() => tf.sub(tf.tensor4d(train.images, [train.count, SIZE, SIZE, 3]), 0.5));

@@ -35,6 +35,8 @@ export interface DataSet {
   /** Class names by label; the model is built for this many classes. */
   classes: readonly string[];
   task: ModelEntry['task'];
+  /** How many training images it has: the largest batch size an epoch can take. */
+  trainCount: number;
   /** The models it trains, for error messages. */
   models(): string[];
   /** Why the model cannot train on it, or null when it can. */

@@ -95,6 +95,6 @@ describe('convkit run', () => {
     expect(unknown.stderr).toMatch(/unknown model 'resnet9000'; registered: .*lenet5/);
     const backend = await convkit('summary', 'lenet5', '--backend', 'webgl');
     expect(backend.code).toBe(3);
-    expect(backend.stderr).toContain("backend 'webgl' is not registered; registered:");
+    expect(backend.stderr).toContain("backend 'webgl' cannot run from the CLI: browsers only");
   });
 });

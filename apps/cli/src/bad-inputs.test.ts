@@ -1,0 +1,113 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import jpeg from 'jpeg-js';
+import { writeNpy } from '@convkit/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { convkit } from '../test/run-cli.js';
+import { encodePng } from './images.js';
+
+const work = mkdtempSync(join(tmpdir(), 'convkit-bad-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const path = (...parts: string[]) => join(work, ...parts);
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const image = join(repo, 'assets', 'images', 'coffee.png');
+
+const npy = (name: string, shape: number[], fill = 0) =>
+  writeFileSync(path(name), writeNpy({ dtype: 'float32', shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(fill) }));
+
+// Small files that declare huge pictures: the header is patched after encoding, so only a header check stops them.
+function hugePng(): Buffer {
+  const bytes = Buffer.from(encodePng(new Uint8Array(4 * 4 * 4), 4, 4));
+  bytes.writeUInt32BE(20000, 16);
+  bytes.writeUInt32BE(20000, 20);
+  return bytes;
+}
+function hugeJpeg(): Buffer {
+  const bytes = Buffer.from(jpeg.encode({ data: Buffer.alloc(8 * 8 * 4, 128), width: 8, height: 8 }, 90).data);
+  const sof = bytes.indexOf(Buffer.from([0xff, 0xc0]));
+  bytes.writeUInt16BE(30000, sof + 5);
+  bytes.writeUInt16BE(30000, sof + 7);
+  return bytes;
+}
+
+mkdirSync(path('out'));
+mkdirSync(path('out', 'folder'));
+writeFileSync(path('out', 'mask.png'), 'the mask of an earlier run');
+writeFileSync(path('out', 'a-file'), 'not a folder');
+npy('x.npy', [1, 32, 32, 1]);
+npy('small.npy', [1, 8, 8, 1]);
+npy('empty.npy', [0, 32, 32, 1]);
+npy('nan.npy', [1, 32, 32, 1], Number.NaN);
+npy('inf.npy', [2, 32, 32, 1], Number.POSITIVE_INFINITY);
+writeFileSync(path('huge.png'), hugePng());
+writeFileSync(path('huge.jpg'), hugeJpeg());
+writeFileSync(path('notes.png'), 'not an image at all');
+
+const out = (name: string) => path('out', name);
+const segment = (...more: string[]) => ['segment', image, '--model', 'fcn_tiny', '--backend', 'cpu', ...more];
+const trainLenet = (...more: string[]) => ['train', '--model', 'lenet5', '--data', 'digits', '--epochs', '1', '--backend', 'cpu', ...more];
+
+/** args, exit code, what stderr says. */
+const CASES: [string[], 2 | 3, RegExp][] = [
+  [['run', 'lenet5', '--input', path('small.npy'), '--output', out('y.npy')], 3, /is 8x8 pixels; lenet5 needs at least 32x32/],
+  [['run', 'lenet5', '--input', path('empty.npy'), '--output', out('y.npy')], 3, /is an empty batch/],
+  [['run', 'lenet5', '--input', path('nan.npy'), '--output', out('y.npy')], 3, /nan\.npy' holds 1024 non-finite values \(the first, NaN, at flat index 0\)/],
+  [['run', 'lenet5', '--input', path('inf.npy'), '--output', out('y.npy')], 3, /inf\.npy' holds 2048 non-finite values \(the first, Infinity/],
+  [['run', 'lenet5', '--input', path('x.npy'), '--output', out('folder')], 3, /--output '.*folder' is a directory; give a file name/],
+  [['run', 'lenet5', '--input', path('x.npy'), '--output', out('y.npy'), '--weights', '/dev/zero'], 3, /cannot read weights '\/dev\/zero': it is a device, not a file/],
+  [['run', 'lenet5', '--input', work, '--output', out('y.npy')], 3, /cannot read input '.*': it is a directory, not a file/],
+  [['run', 'lenet5', '--input', path('x.npy'), '--output', out('nope/y.npy')], 3, /the folder '.*nope' does not exist/],
+  [['summary', 'lenet5', '--input', '99999'], 2, /--input takes sides from 1 to 2048 pixels/],
+  [['summary', 'lenet5', '--input', '0'], 2, /--input takes sides from 1 to 2048 pixels/],
+  [['summary', 'lenet5', '--input', 'big'], 2, /--input takes a size like 224 or 224x320/],
+  [['summary', 'lenet5', '--backend', 'cuda'], 3, /backend 'cuda' cannot run from the CLI: .*NVIDIA GPU/],
+  [['summary', 'lenet5', '--backend', 'tensorflow'], 3, /backend 'tensorflow' cannot run from the CLI: .*@convkit\/backend-tfjs-node/],
+  [segment('--out', out('m.png'), '--num-classes', '100000'), 2, /--num-classes takes an integer from 1 to 1000, got '100000'/],
+  [segment('--out', out('m.png'), '--num-classes', '0'), 2, /--num-classes takes an integer from 1 to 1000/],
+  [segment('--out', out('mask.png'), '--overlay', out('nope/overlay.png')), 3, /--overlay '.*nope\/overlay\.png': the folder '.*nope' does not exist/],
+  [segment('--out', out('mask.png'), '--overlay', out('mask.png')), 2, /--out and --overlay are the same file/],
+  [segment('--out', out('folder')), 3, /--out '.*folder' is a directory/],
+  [['segment', path('huge.png'), '--model', 'fcn_tiny', '--out', out('m.png')], 3, /declares 20000x20000 pixels \(400\.0 megapixels\), more than the 100 convkit decodes; pass --max-megapixels 400/],
+  [segment('--out', out('m.png'), '--max-megapixels', '0'), 2, /--max-megapixels takes a positive number/],
+  [['classify', path('huge.jpg'), '--model', 'lenet5'], 3, /declares 30000x30000 pixels \(900\.0 megapixels\)/],
+  [['classify', '/dev/zero', '--model', 'lenet5'], 3, /cannot read image '\/dev\/zero': it is a device, not a file/],
+  [['classify', path('notes.png'), '--model', 'lenet5'], 3, /is not a PNG or JPEG image \(it starts with 6e 6f 74/],
+  [['classify', image, '--model', 'lenet5', '--top', '0'], 2, /--top takes a positive integer/],
+  [['detect', image, '--model', 'fasterrcnn_small', '--out', out('folder')], 3, /--out '.*folder' is a directory/],
+  [trainLenet('--out', out('a-file')), 3, /--out '.*a-file' is a file, not a folder/],
+  [trainLenet('--out', out('a-file/run')), 3, /--out '.*a-file\/run': cannot create or write into that folder: a file stands in its path/],
+  [trainLenet('--out', '/sys/convkit-run'), 3, /--out '\/sys\/convkit-run': cannot create or write into that folder/],
+  [trainLenet('--out', out('t'), '--batch-size', '0'), 2, /--batch-size takes an integer of at least 1, got '0'/],
+  [trainLenet('--out', out('t'), '--batch-size', '2000'), 2, /digits has 1438 training images; pass --batch-size 1438 or less/],
+  [trainLenet('--out', out('t'), '--seed', '1.5'), 2, /--seed takes an integer of at least 0/],
+  [['demo', '--out', out('a-file')], 3, /--out '.*a-file' is a file, not a folder/],
+  [['bench', '--models', 'lenet5', '--no-peers', '--repeats', '0', '--out', out('bench')], 2, /--repeats takes an integer of at least 1, got '0'/],
+  [['bench', '--models', 'lenet5', '--no-peers', '--warmup', 'x', '--out', out('bench')], 2, /--warmup takes an integer of at least 0, got 'x'/],
+];
+
+function listing(folder: string): string[] {
+  return readdirSync(folder, { recursive: true }).map(String).sort().map((f) => `${f} ${statSync(join(folder, f)).size}`);
+}
+
+describe('every command refuses bad input in one line, with the documented exit code, writing nothing', () => {
+  it.each(CASES.map(([args, code, message]) => [args.join(' ').replaceAll(work, '$TMP'), args, code, message] as const))('%s', async (_, args, code, message) => {
+    const before = listing(path('out'));
+    const r = await convkit(...args);
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toContain('    at ');
+    expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help')).length).toBeLessThanOrEqual(2);
+    expect(listing(path('out'))).toEqual(before);
+    expect(readFileSync(path('out', 'mask.png'), 'utf8')).toBe('the mask of an earlier run');
+  }, 60_000);
+
+  it('documents the exit codes in --help', async () => {
+    const r = await convkit('--help');
+    expect(r.stdout).toMatch(/2 +bad command line: .*option value out of range/);
+    expect(r.stdout).toMatch(/3 +bad input: /);
+    expect(r.stdout).toContain('convkit classify assets/images/digit-*.png');
+    expect(readdirSync(join(repo, 'assets', 'images')).filter((f) => /^digit-\d\.png$/.test(f))).toHaveLength(10);
+  });
+});

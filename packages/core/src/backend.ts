@@ -68,6 +68,16 @@ function activeBackendName(): string | null {
   }
 }
 
+/** Every backend convkit ships, by name, with the package that registers it. */
+const BACKEND_PACKAGES: Record<string, string> = {
+  cpu: '@convkit/backend-cpu',
+  wasm: '@convkit/backend-wasm',
+  onednn: '@convkit/backend-onednn',
+  webgl: '@convkit/backend-webgl',
+  cuda: '@convkit/backend-cuda',
+  tensorflow: '@convkit/backend-tfjs-node',
+};
+
 /**
  * Makes `name` the backend for all following tensor work, or, without a name, the best available
  * registered one. Resolves to the backend's name; rejects with the reason when it cannot be used.
@@ -76,9 +86,10 @@ export async function useBackend(name?: string): Promise<string> {
   const plugin = name === undefined ? await bestPlugin() : plugins.get(name);
   if (!plugin) {
     const known = [...plugins.keys()];
+    const pkg = BACKEND_PACKAGES[name!];
     throw new Error(
       `backend '${name}' is not registered; ${known.length ? `registered: ${known.join(', ')}` : 'none is registered'}. ` +
-        `Install and import its package, e.g. import '@convkit/backend-${name}'`,
+        (pkg ? `Install and import its package: import '${pkg}'` : `convkit's backends are ${Object.keys(BACKEND_PACKAGES).join(', ')}`),
     );
   }
   const a = await availability(plugin);

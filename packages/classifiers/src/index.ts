@@ -6,7 +6,7 @@ export {
 } from './vgg/index.js';
 export { GoogLeNet, type GoogLeNetOptions, type GoogLeNetOutputs, googlenet } from './googlenet/index.js';
 export {
-  ResNet, type ResNetOptions, type ResNetFeatures, BasicBlock, Bottleneck, type BlockOptions, type BlockType,
+  ResNet, type ResNetOptions, type ResNetFeatures, BasicBlock, Bottleneck, type BlockOptions, type BlockType, type NormLayer,
   resnet18, resnet34, resnet50, resnet101, resnet152,
   CifarResNet, type CifarResNetOptions, ZeroPadShortcut, cifarResnet, cifarResnet20, cifarResnet32, cifarResnet44, cifarResnet56, cifarResnet110,
 } from './resnet/index.js';

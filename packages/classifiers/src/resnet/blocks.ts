@@ -10,9 +10,17 @@ export function conv1x1(inPlanes: number, outPlanes: number, stride = 1): Conv2d
   return new Conv2d(inPlanes, outPlanes, 1, { stride, bias: false });
 }
 
-/** The projection shortcut where a block changes size or width: conv1x1 then BatchNorm, as `downsample.0/1`. */
-export function projection(inPlanes: number, outPlanes: number, stride: number): Sequential {
-  return new Sequential(conv1x1(inPlanes, outPlanes, stride), new BatchNorm2d(outPlanes));
+/**
+ * The normalisation after each convolution, torchvision's `norm_layer`: BatchNorm2d by default; detection
+ * backbones pass a FrozenBatchNorm2d. Whatever it builds is registered under the same names (bn1, downsample.1).
+ */
+export type NormLayer = (channels: number) => Module;
+
+const batchNorm: NormLayer = (channels) => new BatchNorm2d(channels);
+
+/** The projection shortcut where a block changes size or width: conv1x1 then the norm layer, as `downsample.0/1`. */
+export function projection(inPlanes: number, outPlanes: number, stride: number, normLayer: NormLayer = batchNorm): Sequential {
+  return new Sequential(conv1x1(inPlanes, outPlanes, stride), normLayer(outPlanes));
 }
 
 export interface BlockOptions {
@@ -27,6 +35,8 @@ export interface BlockOptions {
    * He et al. compare against. Parameter names are unchanged apart from the absent `downsample`.
    */
   plain?: boolean;
+  /** The normalisation layer (default BatchNorm2d). */
+  normLayer?: NormLayer;
 }
 
 /** The shared tail of both blocks: out + shortcut(x), then ReLU; without the addition when plain. */
@@ -42,10 +52,10 @@ function addShortcut(out: tf.Tensor, x: tf.Tensor, downsample: Module | null, pl
 export class BasicBlock extends Module {
   static readonly expansion = 1;
   readonly conv1: Conv2d;
-  readonly bn1: BatchNorm2d;
+  readonly bn1: Module;
   readonly relu: ReLU;
   readonly conv2: Conv2d;
-  readonly bn2: BatchNorm2d;
+  readonly bn2: Module;
   readonly downsample: Module | null;
   readonly plain: boolean;
 
@@ -60,10 +70,11 @@ export class BasicBlock extends Module {
     const stride = options.stride ?? 1;
     this.plain = options.plain ?? false;
     this.conv1 = this.registerModule('conv1', conv3x3(inPlanes, planes, stride));
-    this.bn1 = this.registerModule('bn1', new BatchNorm2d(planes));
+    const norm = options.normLayer ?? batchNorm;
+    this.bn1 = this.registerModule('bn1', norm(planes));
     this.relu = this.registerModule('relu', new ReLU());
     this.conv2 = this.registerModule('conv2', conv3x3(planes, planes));
-    this.bn2 = this.registerModule('bn2', new BatchNorm2d(planes));
+    this.bn2 = this.registerModule('bn2', norm(planes));
     this.downsample = options.downsample ? this.registerModule('downsample', options.downsample) : null;
   }
 
@@ -84,11 +95,11 @@ export class BasicBlock extends Module {
 export class Bottleneck extends Module {
   static readonly expansion = 4;
   readonly conv1: Conv2d;
-  readonly bn1: BatchNorm2d;
+  readonly bn1: Module;
   readonly conv2: Conv2d;
-  readonly bn2: BatchNorm2d;
+  readonly bn2: Module;
   readonly conv3: Conv2d;
-  readonly bn3: BatchNorm2d;
+  readonly bn3: Module;
   readonly relu: ReLU;
   readonly downsample: Module | null;
   readonly plain: boolean;
@@ -99,11 +110,12 @@ export class Bottleneck extends Module {
     const width = Math.floor(planes * ((options.baseWidth ?? 64) / 64)) * groups;
     this.plain = options.plain ?? false;
     this.conv1 = this.registerModule('conv1', conv1x1(inPlanes, width));
-    this.bn1 = this.registerModule('bn1', new BatchNorm2d(width));
+    const norm = options.normLayer ?? batchNorm;
+    this.bn1 = this.registerModule('bn1', norm(width));
     this.conv2 = this.registerModule('conv2', conv3x3(width, width, options.stride ?? 1, groups, options.dilation ?? 1));
-    this.bn2 = this.registerModule('bn2', new BatchNorm2d(width));
+    this.bn2 = this.registerModule('bn2', norm(width));
     this.conv3 = this.registerModule('conv3', conv1x1(width, planes * Bottleneck.expansion));
-    this.bn3 = this.registerModule('bn3', new BatchNorm2d(planes * Bottleneck.expansion));
+    this.bn3 = this.registerModule('bn3', norm(planes * Bottleneck.expansion));
     this.relu = this.registerModule('relu', new ReLU());
     this.downsample = options.downsample ? this.registerModule('downsample', options.downsample) : null;
   }
@@ -133,7 +145,7 @@ export function initResidualWeights(model: Module<any, any>, zeroInitResidual: b
     }
     if (zeroInitResidual && (m instanceof BasicBlock || m instanceof Bottleneck)) {
       const last = m instanceof Bottleneck ? m.bn3 : m.bn2;
-      tf.tidy(() => last.weight?.assign(tf.zerosLike(last.weight)));
+      if (last instanceof BatchNorm2d) tf.tidy(() => last.weight?.assign(tf.zerosLike(last.weight)));
     }
   }
 }

@@ -1,4 +1,4 @@
-export { BasicBlock, Bottleneck, type BlockOptions, type BlockType } from './blocks.js';
+export { BasicBlock, Bottleneck, type BlockOptions, type BlockType, type NormLayer } from './blocks.js';
 export { ResNet, type ResNetOptions, type ResNetFeatures, resnet18, resnet34, resnet50, resnet101, resnet152 } from './resnet.js';
 export {
   CifarResNet, ZeroPadShortcut, type CifarResNetOptions,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { getModelEntry, listModels, summary } from '@convkit/core';
+import { BatchNorm2d, getModelEntry, listModels, summary } from '@convkit/core';
 import { readTorchvisionKeys, testBackends, torchvisionKeyMismatches, useBackend } from '@convkit/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -37,8 +37,8 @@ describe('ResNet: torchvision names and counts', () => {
     const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
     expect(std).toBeCloseTo(Math.sqrt(2 / (256 * 9)), 3);
     const block = model.layer1.layers[0] as BasicBlock;
-    expect(Array.from(await block.bn2.weight!.data()).every((v) => v === 0)).toBe(true);
-    expect(Array.from(await block.bn1.weight!.data()).every((v) => v === 1)).toBe(true);
+    expect(Array.from(await (block.bn2 as BatchNorm2d).weight!.data()).every((v) => v === 0)).toBe(true);
+    expect(Array.from(await (block.bn1 as BatchNorm2d).weight!.data()).every((v) => v === 1)).toBe(true);
     model.dispose();
   });
 });

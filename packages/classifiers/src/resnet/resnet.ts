@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential, registerModel } from '@convkit/core';
-import { BasicBlock, type BlockType, Bottleneck, initResidualWeights, projection } from './blocks.js';
+import { BasicBlock, type BlockType, Bottleneck, type NormLayer, initResidualWeights, projection } from './blocks.js';
 
 export interface ResNetOptions {
   numClasses?: number;
@@ -19,6 +19,8 @@ export interface ResNetOptions {
   plain?: boolean;
   /** torchvision's initialisation; false skips it (for weights about to be loaded). Default true. */
   initWeights?: boolean;
+  /** torchvision's `norm_layer`: BatchNorm2d by default; detection backbones use FrozenBatchNorm2d. */
+  normLayer?: NormLayer;
 }
 
 /** The four stages' outputs of `forwardFeatures`, each [N, H, W, C]; strides 4, 8, 16, 32 without dilation. */
@@ -36,7 +38,7 @@ export interface ResNetFeatures {
  */
 export class ResNet extends Module {
   readonly conv1: Conv2d;
-  readonly bn1: BatchNorm2d;
+  readonly bn1: Module;
   readonly relu: ReLU;
   readonly maxpool: MaxPool2d;
   readonly layer1: Sequential;
@@ -56,9 +58,10 @@ export class ResNet extends Module {
     super();
     const dilate = options.replaceStrideWithDilation ?? [false, false, false];
     if (dilate.length !== 3) throw new Error(`replaceStrideWithDilation takes 3 booleans (layer2, layer3, layer4), got ${JSON.stringify(dilate)}`);
-    const shape = { groups: options.groups ?? 1, baseWidth: options.widthPerGroup ?? 64, plain: options.plain ?? false };
+    const normLayer = options.normLayer ?? ((channels: number) => new BatchNorm2d(channels));
+    const shape = { groups: options.groups ?? 1, baseWidth: options.widthPerGroup ?? 64, plain: options.plain ?? false, normLayer };
     this.conv1 = this.registerModule('conv1', new Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false }));
-    this.bn1 = this.registerModule('bn1', new BatchNorm2d(64));
+    this.bn1 = this.registerModule('bn1', normLayer(64));
     this.relu = this.registerModule('relu', new ReLU());
     this.maxpool = this.registerModule('maxpool', new MaxPool2d(3, { stride: 2, padding: 1 }));
     this.layer1 = this.registerModule('layer1', this.#makeLayer(block, 64, layers[0], 1, false, shape));
@@ -74,14 +77,14 @@ export class ResNet extends Module {
 
   /** torchvision's `_make_layer`: the first block changes stride and width, the rest keep them. */
   #makeLayer(block: BlockType, planes: number, blocks: number, stride: number, dilate: boolean,
-    shape: { groups: number; baseWidth: number; plain: boolean }): Sequential {
+    shape: { groups: number; baseWidth: number; plain: boolean; normLayer: NormLayer }): Sequential {
     const previousDilation = this.#dilation;
     if (dilate) {
       this.#dilation *= stride;
       stride = 1;
     }
     const outPlanes = planes * block.expansion;
-    const downsample = !shape.plain && (stride !== 1 || this.#inPlanes !== outPlanes) ? projection(this.#inPlanes, outPlanes, stride) : null;
+    const downsample = !shape.plain && (stride !== 1 || this.#inPlanes !== outPlanes) ? projection(this.#inPlanes, outPlanes, stride, shape.normLayer) : null;
     const first = new block(this.#inPlanes, planes, { ...shape, stride, downsample, dilation: previousDilation });
     this.#inPlanes = outPlanes;
     const rest = Array.from({ length: blocks - 1 }, () => new block(outPlanes, planes, { ...shape, dilation: this.#dilation }));

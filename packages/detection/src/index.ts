@@ -5,6 +5,9 @@ export { type OutputSize } from './ops/roi-common.js';
 export { roiPool } from './ops/roi-pool.js';
 export { roiAlign, type RoiAlignOptions } from './ops/roi-align.js';
 export { AnchorGenerator, generateCellAnchors } from './ops/anchors.js';
+export { FrozenBatchNorm2d } from './ops/frozen-batch-norm2d.js';
+export { FeaturePyramidNetwork } from './ops/feature-pyramid-network.js';
+export { multiScaleRoiAlign, mapLevels, inferScale, type MultiScaleRoIAlignOptions } from './ops/multi-scale-roi-align.js';
 export { Matcher, BalancedPositiveNegativeSampler } from './ops/matcher.js';
 export { type RgbImage } from './selective-search/image.js';
 export { felzenszwalb, type FelzenszwalbOptions } from './selective-search/felzenszwalb.js';
@@ -25,6 +28,10 @@ export {
   FastRCNN, type FastRCNNOptions, type GroundTruthWithProposals, type RegionProposalOptions, fastrcnnSmall, regionProposals,
   RCNN, type RCNNOptions, rcnnSmall,
   type DetectorTrainOptions, type TrainableDetector, trainDetector,
+  GeneralizedRCNNTransform, type GeneralizedRCNNTransformOptions, type ImageList, IMAGENET_MEAN, IMAGENET_STD,
+  BackboneWithFPN, ResNetBody, resnet50FpnBackbone,
+  PyramidRPNHead, type PyramidProposalOptions, type RegionProposals, RegionProposalNetwork, filterPyramidProposals,
+  TwoMLPHead, FastRCNNPredictor, PyramidRoIHeads, FasterRCNNFPN, type FasterRCNNFPNOptions, type FasterRCNNSteps, fasterrcnnResnet50Fpn,
 } from './rcnn/index.js';
 export { type EpochOptions, trainEpochs } from './train.js';
 export { drawDetections, type DrawOptions, type RgbaImage, LABEL_COLOURS } from './draw/draw.js';

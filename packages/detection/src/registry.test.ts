@@ -10,10 +10,12 @@ import './index.js';
  * value, and no tensors left once unfused. Deterministic weights, BatchNorm statistics included (with
  * PyTorch's initial ones folding changes next to nothing). yolov1 is left out: its 271M parameters at
  * 448x448 take minutes per forward on cpu, and it has neither BatchNorm nor ReLU (leaky ReLU throughout),
- * so fusion leaves it as it is; yolo_tiny runs the same layer builder with BatchNorm.
+ * so fusion leaves it as it is; yolo_tiny runs the same layer builder with BatchNorm. fasterrcnn_resnet50_fpn
+ * runs one 128x128 image, and not on cpu: its box head alone is 12.8 GMACs for the 1000 test-time proposals.
  */
 const backends = await testBackends();
 const models = listModels({ task: 'detection' }).filter((entry) => entry.name !== 'yolov1');
+const smallInput: Record<string, [number, number, number, number]> = { fasterrcnn_resnet50_fpn: [1, 128, 128, 3] };
 
 /** Every tensor of a forward's output, read back and disposed. */
 async function outputValues(output: unknown): Promise<Float32Array[]> {
@@ -33,10 +35,10 @@ describe.each(models)('$name', (entry) => {
   });
   afterAll(() => model?.dispose());
 
-  it.for(backends)('fused for inference on %s: the unfused outputs to 1e-4, no leaked tensors', async (backend) => {
+  it.for(backends.filter((b) => !(b === 'cpu' && entry.name in smallInput)))('fused for inference on %s: the unfused outputs to 1e-4, no leaked tensors', async (backend) => {
     await useBackend(backend);
     const [height, width, channels] = entry.inputShape;
-    const x = tf.randomUniform([backend === 'cpu' ? 1 : 2, height, width, channels], 0, 1, 'float32', 3);
+    const x = tf.randomUniform(smallInput[entry.name] ?? [backend === 'cpu' ? 1 : 2, height, width, channels], 0, 1, 'float32', 3);
     try {
       const expected = await outputValues(model.call(x));
       const before = liveTensors();

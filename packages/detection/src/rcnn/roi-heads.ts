@@ -152,12 +152,14 @@ export interface PostprocessOptions {
  * Detections from the box head, as torchvision's postprocess_detections: softmax scores, class-specific
  * boxes decoded from each RoI, clipped to the image; background, low scores (NaN included) and small boxes
  * dropped; per-class NMS; the best `maxDetections`. Labels come back 0-based (the background removed).
- * scores [K, C + 1], deltas [K, 4 (C + 1)], rois [K, 5] as given to the heads.
+ * scores [K, C + 1], deltas [K, 4 (C + 1)], rois [K, 5] as given to the heads; imageSize: [height, width]
+ * of every image, or one per image.
  */
 export async function postprocessDetections(
-  scores: tf.Tensor2D, deltas: tf.Tensor2D, rois: Float32Array, numImages: number, imageSize: readonly [number, number],
-  coder: BoxCoder, options: PostprocessOptions = {},
+  scores: tf.Tensor2D, deltas: tf.Tensor2D, rois: Float32Array, numImages: number,
+  imageSize: readonly [number, number] | readonly (readonly [number, number])[], coder: BoxCoder, options: PostprocessOptions = {},
 ): Promise<Detections[]> {
+  const sizeOf = (image: number) => (typeof imageSize[0] === 'number' ? imageSize as readonly [number, number] : (imageSize as readonly (readonly [number, number])[])[image]!);
   const k = scores.shape[0];
   const classes = scores.shape[1];
   let probabilities: Float32Array = new Float32Array(0);
@@ -174,12 +176,13 @@ export async function postprocessDetections(
   const threshold = options.scoreThreshold ?? 0.05;
   const perImage = Array.from({ length: numImages }, () => ({ boxes: [] as number[], scores: [] as number[], labels: [] as number[] }));
   for (let i = 0; i < k; i++) {
-    const target = perImage[rois[5 * i]!]!;
+    const image = rois[5 * i]!;
+    const target = perImage[image]!;
     for (let c = 1; c < classes; c++) {
       const score = probabilities[i * classes + c]!;
       if (!(score > threshold)) continue;
       const box = decoded.slice((i * classes + c) * 4, (i * classes + c) * 4 + 4);
-      if (clipAndFilter(box, imageSize, options.minSize ?? 1).length === 0) continue;
+      if (clipAndFilter(box, sizeOf(image), options.minSize ?? 1).length === 0) continue;
       target.boxes.push(...box);
       target.scores.push(score);
       target.labels.push(c - 1);

@@ -1,5 +1,5 @@
-import { constants, rmSync, type Stats } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants, renameSync, rmSync, type Stats, writeFileSync } from 'node:fs';
+import { access, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, basename, join, resolve } from 'node:path';
 import { CliError } from './cli-error.js';
 
@@ -9,8 +9,8 @@ const DEFAULT_MAX_BYTES = 2 ** 31 - 1;
 export interface ReadLimits {
   /** Refuse files larger than this many bytes (default 2 GiB - 1). */
   maxBytes?: number;
-  /** Given the file's first bytes, why it is not what we want, or null; checked before reading the rest. */
-  checkStart?: (head: Uint8Array) => string | null;
+  /** Given the file's first bytes and its size, why it is not what we want, or null; checked before reading the rest. */
+  checkStart?: (head: Uint8Array, size: number) => string | null;
   /** How many first bytes `checkStart` sees (default 16). */
   startBytes?: number;
 }
@@ -48,7 +48,7 @@ export async function readInputFile(path: string, what: string, limits: ReadLimi
       try {
         const head = new Uint8Array(Math.min(limits.startBytes ?? 16, info.size));
         await handle.read(head, 0, head.length, 0);
-        const reason = limits.checkStart(head);
+        const reason = limits.checkStart(head, info.size);
         if (reason) throw new CliError(reason);
       } finally {
         await handle.close();
@@ -88,8 +88,9 @@ const temporaryFor = (path: string) => join(dirname(path), `.${basename(path)}.$
 
 /**
  * Writes every file through a temporary beside it, then renames them in the given order, so that a run
- * that fails or is interrupted before the renames leaves none of them changed, and the last one named
- * exists only once the others do. Temporaries are removed on any error and on SIGINT/SIGTERM.
+ * that fails before the renames leaves none of them changed, and the last one named exists only once the
+ * others do. The writes are synchronous on purpose: SIGINT and SIGTERM are handled between them, never
+ * while a temporary exists. Temporaries are removed on any error.
  */
 export async function writeOutputFiles(files: readonly (readonly [path: string, bytes: Uint8Array | string])[]): Promise<void> {
   installCleanup();
@@ -100,14 +101,14 @@ export async function writeOutputFiles(files: readonly (readonly [path: string, 
       temporaries.add(temporary);
       staged.push([temporary, path]);
       try {
-        await writeFile(temporary, bytes);
+        writeFileSync(temporary, bytes);
       } catch (error) {
         throw new CliError(`cannot write '${path}': ${(error as Error).message}`);
       }
     }
     for (const [temporary, path] of staged) {
       try {
-        await rename(temporary, path);
+        renameSync(temporary, path);
       } catch (error) {
         throw new CliError(`cannot write '${path}': ${(error as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a directory' : (error as Error).message}`);
       }
@@ -115,7 +116,7 @@ export async function writeOutputFiles(files: readonly (readonly [path: string, 
     }
   } finally {
     for (const [temporary] of staged) {
-      if (temporaries.delete(temporary)) await rm(temporary, { force: true });
+      if (temporaries.delete(temporary)) rmSync(temporary, { force: true });
     }
   }
 }

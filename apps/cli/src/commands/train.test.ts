@@ -178,7 +178,7 @@ describe('convkit train', () => {
     expect(await exited).toBe(143);
     expect(stderr).toContain('convkit: stopped by SIGTERM');
     const files = readdirSync(out, { recursive: true }).map(String);
-    expect(files.filter((f) => f.endsWith('.tmp') || f.endsWith('.lock'))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.tmp') || f.endsWith('.lock')), stderr).toEqual([]);
     const checkpoints = files.filter((f) => /epoch\d+\.safetensors$/.test(f));
     expect(checkpoints.length).toBeGreaterThanOrEqual(1);
     for (const file of checkpoints) {

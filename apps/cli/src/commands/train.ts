@@ -10,7 +10,7 @@ import { selectBackend } from '../setup.js';
 import { loadWeights } from '../weights.js';
 import { type CheckpointInfo, type EpochRecord, optimizerStatePath, readCheckpoint, writeCheckpoint } from '../training/checkpoint.js';
 import { DATASETS } from '../training/datasets.js';
-import type { DataSet, EpochResult, TrainSettings, Trainer } from '../training/trainer.js';
+import { type DataSet, type EpochResult, type TrainSettings, type Trainer, yieldToEventLoop } from '../training/trainer.js';
 import { lookupModel } from './summary.js';
 
 export interface TrainOptions {
@@ -115,6 +115,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         console.log(`  before training: ${trainer.metricName} ${formatMetric(trainer.metricName, before)}`);
       }
       for (let epoch = first; epoch <= epochs; epoch++) {
+        // The detection trainers give no turn to the event loop within an epoch; between epochs a signal is acted on.
+        await yieldToEventLoop();
         const started = performance.now();
         const label = `epoch ${epoch}/${epochs}`;
         const result = await withProgress(label, trainer, epoch, optimizer);

@@ -55,6 +55,13 @@ export function epochSeed(seed: number, epoch: number): number {
   return (Math.imul(seed + 1, 0x9e3779b1) + epoch) >>> 0;
 }
 
+/**
+ * Lets Node's event loop turn, so that a SIGINT or SIGTERM handler can run: a training loop whose awaits
+ * all resolve as microtasks (tfjs-wasm's data() does) would otherwise never let it, and the signal would
+ * wait for the end of the run.
+ */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /**
@@ -78,6 +85,7 @@ export async function crossEntropyEpoch(
     stepLosses.push(await trainStep(model, optimizer, () => crossEntropy(tf.reshape(model.call(x) as tf.Tensor, [-1, classes]) as tf.Tensor2D, y as tf.Tensor1D)));
     tf.dispose([index, x, y]);
     onStep(step + 1, steps, mean(stepLosses));
+    await yieldToEventLoop();
   }
   return { loss: mean(stepLosses), stepLosses };
 }

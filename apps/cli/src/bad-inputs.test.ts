@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,9 @@ npy('inf.npy', [2, 32, 32, 1], Number.POSITIVE_INFINITY);
 writeFileSync(path('huge.png'), hugePng());
 writeFileSync(path('huge.jpg'), hugeJpeg());
 writeFileSync(path('notes.png'), 'not an image at all');
+// 1.5 GB of zeros that take no disk: refused from their first bytes, never read whole.
+writeFileSync(path('sparse.bin'), '');
+truncateSync(path('sparse.bin'), 1.5 * 2 ** 30);
 
 const out = (name: string) => path('out', name);
 const segment = (...more: string[]) => ['segment', image, '--model', 'fcn_tiny', '--backend', 'cpu', ...more];
@@ -57,6 +60,9 @@ const CASES: [string[], 2 | 3, RegExp][] = [
   [['run', 'lenet5', '--input', path('inf.npy'), '--output', out('y.npy')], 3, /inf\.npy' holds 2048 non-finite values \(the first, Infinity/],
   [['run', 'lenet5', '--input', path('x.npy'), '--output', out('folder')], 3, /--output '.*folder' is a directory; give a file name/],
   [['run', 'lenet5', '--input', path('x.npy'), '--output', out('y.npy'), '--weights', '/dev/zero'], 3, /cannot read weights '\/dev\/zero': it is a device, not a file/],
+  [['run', 'lenet5', '--input', path('x.npy'), '--output', out('y.npy'), '--weights', path('sparse.bin')], 3, /cannot read weights '.*sparse\.bin': not a safetensors file \(its header does not start with '\{'\)/],
+  [['run', 'lenet5', '--input', path('x.npy'), '--output', out('y.npy'), '--weights', image], 3, /not a safetensors file \(it starts with a header length of \d+ bytes, and the file has \d+\)/],
+  [['run', 'lenet5', '--input', path('sparse.bin'), '--output', out('y.npy')], 3, /cannot read input '.*sparse\.bin': not a \.npy file/],
   [['run', 'lenet5', '--input', work, '--output', out('y.npy')], 3, /cannot read input '.*': it is a directory, not a file/],
   [['run', 'lenet5', '--input', path('x.npy'), '--output', out('nope/y.npy')], 3, /the folder '.*nope' does not exist/],
   [['summary', 'lenet5', '--input', '99999'], 2, /--input takes sides from 1 to 2048 pixels/],
@@ -73,6 +79,7 @@ const CASES: [string[], 2 | 3, RegExp][] = [
   [segment('--out', out('m.png'), '--max-megapixels', '0'), 2, /--max-megapixels takes a positive number/],
   [['classify', path('huge.jpg'), '--model', 'lenet5'], 3, /declares 30000x30000 pixels \(900\.0 megapixels\)/],
   [['classify', '/dev/zero', '--model', 'lenet5'], 3, /cannot read image '\/dev\/zero': it is a device, not a file/],
+  [['classify', path('sparse.bin'), '--model', 'lenet5'], 3, /cannot read image '.*sparse\.bin': it is 1\.5 GiB, more than the 1\.0 GiB convkit reads/],
   [['classify', path('notes.png'), '--model', 'lenet5'], 3, /is not a PNG or JPEG image \(it starts with 6e 6f 74/],
   [['classify', image, '--model', 'lenet5', '--top', '0'], 2, /--top takes a positive integer/],
   [['detect', image, '--model', 'fasterrcnn_small', '--out', out('folder')], 3, /--out '.*folder' is a directory/],

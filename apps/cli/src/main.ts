@@ -76,6 +76,9 @@ program
   .addOption(new Option('--layout <layout>', 'axis order of the input and image-shaped outputs').choices(['nchw', 'nhwc']).default('nhwc'))
   .addOption(backendOption())
   .addOption(noFuseOption())
+  .addHelpText('after', `
+Inputs holding NaN or infinity are refused: tfjs-wasm's XNNPACK kernels turn NaN into finite numbers (its
+convolution into -Inf, its fused convolution and ReLU into 0), so such an input would give a confident answer.`)
   .action(runCommand);
 
 program
@@ -202,6 +205,10 @@ try {
     process.exitCode = ExitCode.badInput;
   } else if (isAllocationFailure(error)) {
     console.error(`convkit: out of memory (${(error as Error).message}); try a smaller input or model`);
+    process.exitCode = ExitCode.badInput;
+  } else if (error instanceof WebAssembly.RuntimeError) {
+    // tfjs-wasm's heap stops at 4 GB, and running past it surfaces as a trap such as 'table index is out of bounds'.
+    console.error(`convkit: the wasm backend failed (${error.message}), most likely out of its 4 GB of memory; try a smaller input, or --backend onednn or cpu`);
     process.exitCode = ExitCode.badInput;
   } else {
     console.error(`convkit: internal error: ${(error as Error)?.stack ?? error}`);

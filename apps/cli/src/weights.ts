@@ -1,5 +1,6 @@
 import { type Module, type StateDict, StateDictError } from '@convkit/core';
 import { CliError } from './cli-error.js';
+import { readInputFile } from './files.js';
 
 /**
  * Loads `tensors` into `model`, or throws a one-line CliError: how many keys are missing, unexpected or
@@ -21,4 +22,31 @@ export function loadWeights(model: Module<any, any>, tensors: StateDict, what: s
     if (error.unexpectedKeys.length) parts.push(`${error.unexpectedKeys.length} not in ${modelName} (${first(error.unexpectedKeys)})`);
     throw new CliError(`${what} do not fit ${modelName}: tensors ${parts.join('; ')}`);
   }
+}
+
+/**
+ * Reads a safetensors file after checking its start: an 8-byte little-endian header length that fits in
+ * the file, then the header's '{'. So a large file of anything else is refused before it is read whole.
+ */
+export function readWeightsFile(path: string, what = 'weights'): Promise<Uint8Array> {
+  return readInputFile(path, what, {
+    startBytes: 9,
+    checkStart(head, size) {
+      const not = (why: string) => `cannot read ${what} '${path}': not a safetensors file (${why})`;
+      if (size < 10) return not(`${size} bytes`);
+      const length = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
+      if (length > BigInt(size - 8)) return not(`it starts with a header length of ${length} bytes, and the file has ${size}`);
+      if (head[8] !== 0x7b) return not("its header does not start with '{'");
+      return null;
+    },
+  });
+}
+
+const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+
+/** Reads a .npy file after checking its magic string (\x93NUMPY). */
+export function readNpyFile(path: string, what = 'input'): Promise<Uint8Array> {
+  return readInputFile(path, what, {
+    checkStart: (head) => (NPY_MAGIC.every((b, i) => head[i] === b) ? null : `cannot read ${what} '${path}': not a .npy file (it does not start with \\x93NUMPY)`),
+  });
 }

@@ -3,10 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type ModelEntry, type StateDict, fuseForInference, readSafetensors } from '@convkit/core';
 import { IMAGENET_MEAN, IMAGENET_STD } from '@convkit/segmentation';
 import { CliError, ExitCode } from '../cli-error.js';
-import { readInputFile } from '../files.js';
 import { type RgbImage, parseMegapixels, readImage } from '../images.js';
 import { selectBackend } from '../setup.js';
-import { loadWeights } from '../weights.js';
+import { loadWeights, readWeightsFile } from '../weights.js';
 import { greyToInput } from '../training/digits.js';
 import { lookupModel } from './summary.js';
 
@@ -74,7 +73,7 @@ export async function classify(paths: string[], options: ClassifyOptions): Promi
   let weights: { tensors: StateDict; metadata: Record<string, string> } | null = null;
   if (options.weights) {
     try {
-      weights = readSafetensors(await readInputFile(options.weights, 'weights'));
+      weights = readSafetensors(await readWeightsFile(options.weights));
     } catch (error) {
       if (error instanceof CliError) throw error;
       throw new CliError(`cannot read weights '${options.weights}': ${(error as Error).message}`);

@@ -4,7 +4,8 @@ import {
   type Detections, FastRCNN, FasterRCNN, RCNN, SHAPE_CLASSES, Yolo, detectYolo, drawDetections,
 } from '@convkit/detection';
 import { CliError } from '../cli-error.js';
-import { checkOutputFile, readInputFile } from '../files.js';
+import { checkOutputFile } from '../files.js';
+import { readWeightsFile } from '../weights.js';
 import { parseMegapixels, readImage, writePng } from '../images.js';
 import { selectBackend } from '../setup.js';
 import { lookupModel } from './summary.js';
@@ -51,7 +52,7 @@ export async function detectCommand(imagePath: string, options: DetectOptions): 
   if (options.out) await checkOutputFile(options.out, '--out');
   const image = await readImage(imagePath, parseMegapixels(options.maxMegapixels));
   if (image.width === 0 || image.height === 0) throw new CliError(`image '${imagePath}' has no pixels (${image.width}x${image.height})`);
-  const weights = options.weights ? await readInputFile(options.weights, 'weights') : null;
+  const weights = options.weights ? await readWeightsFile(options.weights) : null;
   await selectBackend(options.backend);
   const model = entry.create();
   try {

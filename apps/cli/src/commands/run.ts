@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type HostTensor, fuseForInference, readNpy, readSafetensors, toFloat32Array, writeNpy } from '@convkit/core';
 import { CliError } from '../cli-error.js';
-import { checkOutputFile, readInputFile, writeOutputFile } from '../files.js';
+import { checkOutputFile, writeOutputFile } from '../files.js';
+import { readNpyFile, readWeightsFile } from '../weights.js';
 import { selectBackend } from '../setup.js';
 import { lookupModel } from './summary.js';
 
@@ -20,9 +21,9 @@ export async function runCommand(name: string, options: RunOptions): Promise<voi
   if (options.layout !== 'nchw' && options.layout !== 'nhwc') throw new CliError(`--layout is nchw or nhwc, got '${options.layout}'`);
   const entry = lookupModel(name);
   await checkOutputFile(options.output, '--output');
-  const input = parseFile(readNpy, await readInputFile(options.input, 'input'), options.input);
+  const input = parseFile(readNpy, await readNpyFile(options.input), options.input);
   const weights = options.weights
-    ? parseFile((b) => readSafetensors(b).tensors, await readInputFile(options.weights, 'weights'), options.weights)
+    ? parseFile((b) => readSafetensors(b).tensors, await readWeightsFile(options.weights), options.weights)
     : null;
   const nhwcShape = options.layout === 'nchw' && input.shape.length === 4 ? [input.shape[0]!, input.shape[2]!, input.shape[3]!, input.shape[1]!] : input.shape;
   const channels = entry.inputShape[2];

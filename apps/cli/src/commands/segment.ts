@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { type ModelEntry, StateDictError, type StateDict, fuseForInference, listModels, readSafetensors, torchShape } from '@convkit/core';
 import { type Prediction, colorizeMask, overlayMask, predictSegmentation, probabilityHeatmap } from '@convkit/segmentation';
 import { CliError, ExitCode } from '../cli-error.js';
-import { checkOutputFile, readInputFile, writeOutputFiles } from '../files.js';
+import { checkOutputFile, writeOutputFiles } from '../files.js';
+import { readWeightsFile } from '../weights.js';
 import { encodePng, parseMegapixels, readImage } from '../images.js';
 import { integerOption } from '../option-values.js';
 import { selectBackend } from '../setup.js';
@@ -64,7 +65,7 @@ export async function segmentCommand(image: string, options: SegmentOptions): Pr
   let weights: StateDict | null = null;
   if (options.weights) {
     try {
-      weights = readSafetensors(await readInputFile(options.weights, 'weights')).tensors;
+      weights = readSafetensors(await readWeightsFile(options.weights)).tensors;
     } catch (error) {
       if (error instanceof CliError) throw error;
       throw new CliError(`cannot read weights '${options.weights}': ${(error as Error).message}`);

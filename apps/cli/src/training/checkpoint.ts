@@ -3,7 +3,8 @@ import { access } from 'node:fs/promises';
 import type * as tf from '@tensorflow/tfjs-core';
 import { type Module, type StateDict, adamStateDict, readSafetensors, writeSafetensors } from '@convkit/core';
 import { CliError } from '../cli-error.js';
-import { readInputFile, writeOutputFiles } from '../files.js';
+import { writeOutputFiles } from '../files.js';
+import { readWeightsFile } from '../weights.js';
 import type { TrainSettings } from './trainer.js';
 
 /** One point of the learning curve; epoch 0 is the model before training (no loss). */
@@ -69,7 +70,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
  * optimizer state must be the one written with this checkpoint.
  */
 export async function readCheckpoint(path: string): Promise<{ tensors: StateDict; info: CheckpointInfo | null; model: string | null; optimizer: StateDict | null }> {
-  const bytes = await readInputFile(path, 'checkpoint');
+  const bytes = await readWeightsFile(path, 'checkpoint');
   let parsed: ReturnType<typeof readSafetensors>;
   try {
     parsed = readSafetensors(bytes);
@@ -139,7 +140,7 @@ async function readOptimizerState(checkpoint: string, checkpointSha256: string):
   }
   let parsed: ReturnType<typeof readSafetensors>;
   try {
-    parsed = readSafetensors(await readInputFile(path, 'optimizer state'));
+    parsed = readSafetensors(await readWeightsFile(path, 'optimizer state'));
   } catch (error) {
     if (error instanceof CliError) throw error;
     throw new CliError(`cannot read optimizer state '${path}': ${(error as Error).message}`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,7 +157,13 @@ describe('convkit train', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(`convkit: --out '${path('locked')}' is in use by another convkit run (pid ${process.pid}); wait for it to finish or choose another folder\n`);
     expect(readdirSync(path('locked'))).toEqual(['.convkit.lock']);
-  });
+    // A lock whose process is gone (killed with SIGKILL, say) is taken over, and released at the end.
+    const gone = spawnSync('node', ['-e', '0']).pid!;
+    writeFileSync(path('locked', '.convkit.lock'), `${gone}\n`);
+    const taken = await lenet('locked', 1);
+    expect(taken.code, taken.stderr).toBe(0);
+    expect(existsSync(path('locked', '.convkit.lock'))).toBe(false);
+  }, 60_000);
 
   it('killed mid-epoch leaves no temporary files, no lock, and every checkpoint beside its own optimizer state', async () => {
     const out = path('killed');

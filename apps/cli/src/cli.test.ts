@@ -37,6 +37,18 @@ describe('convkit models / summary', () => {
   });
 });
 
+describe('convkit backends', () => {
+  it('lists every backend convkit has, with why each that cannot run here cannot', async () => {
+    const r = await convkit('backends', '--json');
+    expect(r.code).toBe(0);
+    const backends = JSON.parse(r.stdout) as { name: string; available: boolean; reason?: string; inCli: boolean }[];
+    expect(backends.map((b) => b.name).sort()).toEqual(['cpu', 'cuda', 'onednn', 'tensorflow', 'wasm', 'webgl']);
+    for (const b of backends) if (!b.available) expect(b.reason, b.name).toMatch(/\w{3}/);
+    expect(backends.find((b) => b.name === 'webgl')).toMatchObject({ available: false, inCli: false, reason: expect.stringContaining('browsers only') });
+    expect(backends.find((b) => b.name === 'cpu')).toMatchObject({ available: true, inCli: true });
+  });
+});
+
 describe('convkit run', () => {
   it('gives the same output as the library for the same weights, in both layouts, fused or not', async () => {
     const model = createModel('lenet5');

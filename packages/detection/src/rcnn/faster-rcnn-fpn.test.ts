@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Module, deterministicStateDict, getModelEntry, readNpy, toFloat32Array, torchShape } from '@convkit/core';
+import { type Module, deterministicStateDict, getModelEntry, readNpy, summary, toFloat32Array, torchShape } from '@convkit/core';
 import { closeness, testBackends, useBackend } from '@convkit/test-utils';
 import { describe, expect, it } from 'vitest';
 import type { RgbImage } from '../selective-search/image.js';
@@ -66,6 +66,20 @@ describe('fasterrcnn_resnet50_fpn structure', () => {
     expect(listing.map(([, shape]) => shape)).toEqual(manifest.stateDictShapes);
     model.dispose();
   });
+
+  it('reports torchvision\'s 134.38 GMACs at 800x800 with 1000 proposals', async () => {
+    await useBackend('wasm');
+    const model = fasterrcnnResnet50Fpn({ initWeights: false });
+    // Zero RPN weights: every anchor gets its level's bias, so the proposals are the anchors themselves, whatever the input.
+    const dict = deterministicStateDict(model, 0);
+    for (const name of ['rpn.head.cls_logits.weight', 'rpn.head.bbox_pred.weight']) (dict.get(name)!.data as Float32Array).fill(0);
+    model.loadStateDict(dict);
+    const s = summary(model, [1, 800, 800, 3]);
+    expect(s.layers.find((l) => l.name === 'roi_heads.box_head.fc6')!.outputShape[0]).toBe(1000);
+    expect(s.totalParams).toBe(41_755_286);
+    expect((s.macs / 1e9).toFixed(2)).toBe(getModelEntry('fasterrcnn_resnet50_fpn').reference!.gmacs!.toFixed(2));
+    model.dispose();
+  }, 60_000);
 });
 
 const backends = await testBackends();

@@ -142,10 +142,29 @@ export async function checkOutputFile(path: string, option: string): Promise<voi
   });
 }
 
-/** Creates an output folder (and its parents), or says in one line why it cannot be. */
-export async function makeOutputFolder(path: string, option: string): Promise<void> {
+/**
+ * Refuses, before any work and without creating anything, an output folder convkit could not create or
+ * write into: a file in its place or in its path, or a nearest existing folder that is not writable.
+ */
+export async function checkOutputFolder(path: string, option: string): Promise<void> {
   const info = await stat(path).catch(() => null);
   if (info && !info.isDirectory()) throw new CliError(`${option} '${path}' is ${info.isFile() ? 'a file' : kindOf(info)}, not a folder`);
+  let existing = resolve(path);
+  let found = info;
+  while (!found && dirname(existing) !== existing) {
+    existing = dirname(existing);
+    found = await stat(existing).catch(() => null);
+  }
+  const fail = (why: string) => new CliError(`${option} '${path}': cannot create or write into that folder: ${why}`);
+  if (found && !found.isDirectory()) throw fail('a file stands in its path');
+  await access(existing, constants.W_OK).catch(() => {
+    throw fail(`'${existing}' is not writable`);
+  });
+}
+
+/** Creates an output folder (and its parents), or says in one line why it cannot be. */
+export async function makeOutputFolder(path: string, option: string): Promise<void> {
+  await checkOutputFolder(path, option);
   try {
     await mkdir(path, { recursive: true });
     await access(path, constants.W_OK);

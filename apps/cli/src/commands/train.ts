@@ -3,7 +3,7 @@ import { loadAdamStateDict } from '@convkit/core';
 import { join, relative, resolve, sep } from 'node:path';
 import { lineChart, type Series } from '../charts.js';
 import { CliError, ExitCode } from '../cli-error.js';
-import { lockFolder, makeOutputFolder, writeOutputFiles } from '../files.js';
+import { checkOutputFolder, lockFolder, makeOutputFolder, writeOutputFiles } from '../files.js';
 import { integerOption, positiveOption } from '../option-values.js';
 import { progressBar } from '../progress.js';
 import { selectBackend } from '../setup.js';
@@ -70,6 +70,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const out = resolve(options.out);
   const checkpointDir = resolve(options.checkpointDir ?? join(out, 'checkpoints'));
+  for (const [folder, option] of [[out, '--out'], [checkpointDir, '--checkpoint-dir']] as const) await checkOutputFolder(folder, option);
   const backend = await selectBackend(options.backend);
   const folders = [[out, '--out'], ...(checkpointDir.startsWith(out + sep) ? [] : [[checkpointDir, '--checkpoint-dir']])] as const;
   const unlocks: (() => Promise<void>)[] = [];
@@ -81,10 +82,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     } else {
       data.initialise(model, settings.seed);
     }
-    for (const [folder, option] of folders) await makeOutputFolder(folder, option);
-    // Two runs into one folder would interleave their checkpoints and optimizer states.
-    for (const [folder, option] of folders) unlocks.push(await lockFolder(folder, option));
-    await makeOutputFolder(checkpointDir, '--checkpoint-dir');
     const first = (info?.epoch ?? 0) + 1;
     console.log(
       `training ${entry.name} on ${data.name} (${data.description}) on ${backend}: epochs ${first} to ${epochs}, ` +
@@ -104,6 +101,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     } else if (info) {
       console.log(`  note: no optimizer state beside the checkpoint (${optimizerStatePath(options.resume!)}); Adam starts afresh, so this run differs from an uninterrupted one`);
+    }
+    try {
+      for (const [folder, option] of folders) await makeOutputFolder(folder, option);
+      // Two runs into one folder would interleave their checkpoints and optimizer states.
+      for (const [folder, option] of folders) unlocks.push(await lockFolder(folder, option));
+      await makeOutputFolder(checkpointDir, '--checkpoint-dir');
+    } catch (error) {
+      optimizer.dispose();
+      throw error;
     }
     const trainer = await data.prepare(model, entry, settings);
     const files: string[] = [];

@@ -193,25 +193,28 @@ program
 
 try {
   await program.parseAsync(process.argv);
-} catch (error) {
+} catch (caught) {
+  // A layer names itself in every error from its forward pass; what it wraps tells a bad input from a bug.
+  const error = caught instanceof LayerInputError && caught.cause instanceof Error ? caught.cause : caught;
+  const where = error !== caught ? ` in ${(caught as Error).message.split(':')[0]}` : '';
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   } else if (error instanceof CliError) {
     console.error(`convkit: ${error.message}`);
     process.exitCode = error.exitCode;
   } else if (error instanceof LayerInputError) {
-    // A layer says what it cannot take (too small, wrong channels): the input's fault, not convkit's.
+    // A layer's own check of what it is given (too small, wrong channels): the input's fault, not convkit's.
     console.error(`convkit: the input does not fit the model: ${error.message}`);
     process.exitCode = ExitCode.badInput;
   } else if (isAllocationFailure(error)) {
-    console.error(`convkit: out of memory (${(error as Error).message}); try a smaller input or model`);
+    console.error(`convkit: out of memory${where} (${(error as Error).message}); try a smaller input or model`);
     process.exitCode = ExitCode.badInput;
   } else if (error instanceof WebAssembly.RuntimeError) {
-    // tfjs-wasm's heap stops at 4 GB, and running past it surfaces as a trap such as 'table index is out of bounds'.
-    console.error(`convkit: the wasm backend failed (${error.message}), most likely out of its 4 GB of memory; try a smaller input, or --backend onednn or cpu`);
+    // tfjs-wasm's heap stops at 4 GB, and running past it surfaces as a trap such as 'memory access out of bounds'.
+    console.error(`convkit: the wasm backend failed${where} (${error.message}), most likely out of its 4 GB of memory; try a smaller input, or --backend onednn or cpu`);
     process.exitCode = ExitCode.badInput;
   } else {
-    console.error(`convkit: internal error: ${(error as Error)?.stack ?? error}`);
+    console.error(`convkit: internal error: ${(caught as Error)?.stack ?? caught}`);
     process.exitCode = ExitCode.internal;
   }
 }

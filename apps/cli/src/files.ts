@@ -64,24 +64,41 @@ export async function readInputFile(path: string, what: string, limits: ReadLimi
 /** Temporary files of writes in flight and folder locks held, removed on exit, SIGINT and SIGTERM. */
 const temporaries = new Set<string>();
 const locks = new Set<string>();
-let cleanupInstalled = false;
 
-function installCleanup(): void {
-  if (cleanupInstalled) return;
-  cleanupInstalled = true;
-  const cleanUp = () => {
-    for (const path of [...temporaries, ...locks]) rmSync(path, { force: true });
-    temporaries.clear();
-    locks.clear();
-  };
-  process.once('exit', cleanUp);
-  for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15]] as const) {
-    process.once(signal, () => {
-      cleanUp();
-      console.error(`\nconvkit: stopped by ${signal}; no half-written files left`);
-      process.exit(128 + number);
-    });
+function cleanUp(): void {
+  for (const path of [...temporaries, ...locks]) rmSync(path, { force: true });
+  temporaries.clear();
+  locks.clear();
+}
+
+const SIGNALS = [['SIGINT', 2], ['SIGTERM', 15]] as const;
+const onSignal = (signal: string, number: number) => () => {
+  cleanUp();
+  console.error(`\nconvkit: stopped by ${signal}; no half-written files left`);
+  process.exit(128 + number);
+};
+const handlers = SIGNALS.map(([signal, number]) => [signal, onSignal(signal, number)] as const);
+let holders = 0;
+
+/**
+ * Handles SIGINT and SIGTERM, removing temporaries and locks, until the returned function is called by
+ * every holder. Only while something is held: a handled signal waits for the event loop to turn, which a
+ * long synchronous computation does not let it, where the default (ending the process) needs no turn.
+ */
+function holdCleanup(): () => void {
+  if (holders++ === 0) {
+    process.once('exit', cleanUp);
+    for (const [signal, handler] of handlers) process.on(signal, handler);
   }
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--holders === 0) {
+      process.removeListener('exit', cleanUp);
+      for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+    }
+  };
 }
 
 const temporaryFor = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
@@ -93,7 +110,7 @@ const temporaryFor = (path: string) => join(dirname(path), `.${basename(path)}.$
  * while a temporary exists. Temporaries are removed on any error.
  */
 export async function writeOutputFiles(files: readonly (readonly [path: string, bytes: Uint8Array | string])[]): Promise<void> {
-  installCleanup();
+  const release = holdCleanup();
   const staged: [string, string][] = [];
   try {
     for (const [path, bytes] of files) {
@@ -118,6 +135,9 @@ export async function writeOutputFiles(files: readonly (readonly [path: string, 
     for (const [temporary] of staged) {
       if (temporaries.delete(temporary)) rmSync(temporary, { force: true });
     }
+    // A signal that came during the writes is handled here, on the loop's next turn, before letting go.
+    await new Promise<void>((done) => setImmediate(done));
+    release();
   }
 }
 
@@ -192,14 +212,18 @@ function running(pid: number): boolean {
  * process is gone) is taken over.
  */
 export async function lockFolder(folder: string, option: string): Promise<() => Promise<void>> {
-  installCleanup();
   const path = join(folder, LOCK_NAME);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
+      const release = holdCleanup();
+      await writeFile(path, `${process.pid}\n`, { flag: 'wx' }).catch((error: unknown) => {
+        release();
+        throw error;
+      });
       locks.add(path);
       return async () => {
         if (locks.delete(path)) await rm(path, { force: true });
+        release();
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new CliError(`${option} '${folder}': cannot create '${path}': ${(error as Error).message}`);

@@ -154,18 +154,25 @@ export class OnednnBackend extends MathBackendCPU {
     return id;
   }
 
-  /** A plan from the cache, or built by `build` and cached under `key`. */
+  /**
+   * A plan from the cache, or built by `build` and cached under `key`. The cache is least-recently-used
+   * first out, so the plans of the kernel running now are never the ones released; a deferred output
+   * looks its plan up again when it runs, as the one it saw may have been released since.
+   */
   plan(key: string, build: () => PlanSlots): PlanSlots {
     let slots = this.plans.get(key);
-    if (slots === undefined) {
-      slots = build();
-      if (this.plans.size >= this.maxPlans) {
-        const [oldestKey, oldest] = this.plans.entries().next().value as [string, PlanSlots];
-        this.plans.delete(oldestKey);
-        this.addon.release(oldest[0]);
-      }
+    if (slots !== undefined) {
+      this.plans.delete(key);
       this.plans.set(key, slots);
+      return slots;
     }
+    slots = build();
+    if (this.plans.size >= this.maxPlans) {
+      const [oldestKey, oldest] = this.plans.entries().next().value as [string, PlanSlots];
+      this.plans.delete(oldestKey);
+      this.addon.release(oldest[0]);
+    }
+    this.plans.set(key, slots);
     return slots;
   }
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@convkit/core';
 import '@convkit/backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OnednnKernelError, fallbacksSeen, loadAddon, onednnAvailability } from './index.js';
+import { OnednnBackend, OnednnKernelError, fallbacksSeen, loadAddon, onednnAvailability } from './index.js';
 
 /**
  * Each native kernel against tfjs-backend-cpu's on the same inputs, including chains that keep
@@ -72,6 +72,22 @@ describe.skipIf(!availability.available)('onednn kernels against tfjs-backend-cp
   it.each(GRAD_CASES)('gradients: $name', async (c) => {
     const [cpu, onednn] = [await on('cpu', c, true), await on('onednn', c, true)];
     cpu.forEach((g, i) => expect(maxRelativeError(onednn[i]!, g)).toBeLessThan(1e-5));
+  });
+
+  it('stays right when its plan cache holds only a few plans (least recently used first out, deferred outputs look theirs up again)', async () => {
+    const loaded = loadAddon();
+    tf.removeBackend('onednn');
+    tf.registerBackend('onednn', () => new OnednnBackend(loaded.addon!, { threads: 2, maxPlans: 3 }), 3);
+    try {
+      for (const c of [...CASES.slice(0, 6), GRAD_CASES[0]!]) {
+        const grads = c === GRAD_CASES[0];
+        const [cpu, onednn] = [await on('cpu', c, grads), await on('onednn', c, grads)];
+        cpu.forEach((v, i) => expect(maxRelativeError(onednn[i]!, v)).toBeLessThan(1e-5));
+      }
+    } finally {
+      tf.removeBackend('onednn');
+      tf.registerBackend('onednn', () => new OnednnBackend(loaded.addon!, { threads: 2 }), 3);
+    }
   });
 
   it('ran those natively, without falling back to tfjs-backend-cpu for any kernel outside its lists', () => {

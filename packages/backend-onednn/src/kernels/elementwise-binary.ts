@@ -73,7 +73,7 @@ function binary(op: Op, commutative: boolean, { inputs, backend }: KernelArgs): 
   }
   const run = (activation: number) => {
     const dst = backend.bufferFor(src0.layout);
-    backend.execute(activation === ACTIVATION.none ? slots : plan(activation)!, [src0.buffer, src1.buffer, dst]);
+    backend.execute(plan(activation)!, [src0.buffer, src1.buffer, dst]);
     return dst;
   };
   if (negate || src1.temporary || op !== BINARY.add) {
@@ -82,7 +82,8 @@ function binary(op: Op, commutative: boolean, { inputs, backend }: KernelArgs): 
     return backend.output(outShape, src0.layout, dst);
   }
   // A residual add, deferred so that the ReLU after it (ResNet's blocks) is a post-op of the same primitive.
-  return backend.defer({ layout: src0.layout, shape: outShape, fusable: [ACTIVATION.relu], inputs: [a.dataId, b.dataId], run });
+  const fusable = plan(ACTIVATION.relu) ? [ACTIVATION.relu] : [];
+  return backend.defer({ layout: src0.layout, shape: outShape, fusable, inputs: [a.dataId, b.dataId], run });
 }
 
 function binaryKernel(kernelName: string, op: Op, commutative: boolean) {

@@ -24,7 +24,7 @@ export {
 export {
   type Backbone, smallBackbone, RPNHead, type ProposalOptions, type RpnTargets, filterProposals, rpnTargets, rpnLoss,
   RoIHeads, type RoIHeadsOptions, type RoITargets, type RoISamplingOptions, type PostprocessOptions, sampleRoiTargets, roiHeadsLoss, postprocessDetections,
-  FasterRCNN, type FasterRCNNOptions, fasterrcnnSmall,
+  FasterRCNN, type FasterRCNNOptions, fasterrcnnSmall, type FasterRCNNVgg16Options, fasterrcnnVgg16, vgg16Backbone, vgg16ToFasterRcnn,
   FastRCNN, type FastRCNNOptions, type GroundTruthWithProposals, type RegionProposalOptions, fastrcnnSmall, regionProposals,
   RCNN, type RCNNOptions, rcnnSmall,
   type DetectorTrainOptions, type TrainableDetector, trainDetector,

@@ -11,11 +11,12 @@ import './index.js';
  * PyTorch's initial ones folding changes next to nothing). yolov1 is left out: its 271M parameters at
  * 448x448 take minutes per forward on cpu, and it has neither BatchNorm nor ReLU (leaky ReLU throughout),
  * so fusion leaves it as it is; yolo_tiny runs the same layer builder with BatchNorm. fasterrcnn_resnet50_fpn
- * runs one 128x128 image, and not on cpu: its box head alone is 12.8 GMACs for the 1000 test-time proposals.
+ * and fasterrcnn_vgg16 run one 128x128 image, and not on cpu: at their published sizes a forward is 134 and
+ * over 100 GMACs.
  */
 const backends = await testBackends();
 const models = listModels({ task: 'detection' }).filter((entry) => entry.name !== 'yolov1');
-const smallInput: Record<string, [number, number, number, number]> = { fasterrcnn_resnet50_fpn: [1, 128, 128, 3] };
+const smallInput: Record<string, [number, number, number, number]> = { fasterrcnn_resnet50_fpn: [1, 128, 128, 3], fasterrcnn_vgg16: [1, 128, 128, 3] };
 
 /** Every tensor of a forward's output, read back and disposed. */
 async function outputValues(output: unknown): Promise<Float32Array[]> {

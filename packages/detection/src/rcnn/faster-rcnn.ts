@@ -24,6 +24,17 @@ export interface FasterRCNNOptions {
   testProposals?: ProposalOptions;
   /** Seed of the two samplers. */
   seed?: number;
+  /** The feature extractor (default the small 4-conv backbone). */
+  backbone?: Backbone;
+  /** RoI heads: pooling (default 'align'), pooled size (default 4) and FC width (default 128). */
+  pooling?: 'align' | 'pool';
+  roiOutputSize?: number;
+  roiHidden?: number;
+  /** The RPN's classification outputs per anchor: 1 logit (torchvision, default) or 2 scores (the paper). */
+  rpnScoresPerAnchor?: 1 | 2;
+  /** Anchors per image in the RPN loss (default 128) and RoIs per image in the heads' loss (default 32). */
+  rpnBatchSize?: number;
+  roiBatchSize?: number;
 }
 
 /**
@@ -50,15 +61,17 @@ export class FasterRCNN extends Module<tf.Tensor, { objectness: tf.Tensor2D; del
     super();
     this.numClasses = options.numClasses ?? 3;
     this.inputSize = options.inputSize ?? 64;
-    this.backbone = smallBackbone();
+    this.backbone = options.backbone ?? smallBackbone();
     this.registerModule('backbone', this.backbone.body);
     this.anchorGenerator = new AnchorGenerator([[...(options.anchorSizes ?? [16, 32])]], [...(options.aspectRatios ?? [0.5, 1, 2])]);
-    this.rpn = this.registerModule('rpn', new RPNHead(this.backbone.outChannels, this.anchorGenerator.numAnchorsPerLocation()[0]!));
+    const anchorsPerCell = this.anchorGenerator.numAnchorsPerLocation()[0]!;
+    this.rpn = this.registerModule('rpn', new RPNHead(this.backbone.outChannels, anchorsPerCell, options.rpnScoresPerAnchor === 2));
     this.roiHeads = this.registerModule('roi_heads', new RoIHeads({
-      pooling: 'align', spatialScale: 1 / this.backbone.stride, inChannels: this.backbone.outChannels, numClasses: this.numClasses, outputSize: 4,
+      pooling: options.pooling ?? 'align', spatialScale: 1 / this.backbone.stride, inChannels: this.backbone.outChannels, numClasses: this.numClasses,
+      outputSize: options.roiOutputSize ?? 4, hidden: options.roiHidden,
     }));
-    this.#rpnSampler = new BalancedPositiveNegativeSampler(128, 0.5, options.seed ?? 0);
-    this.#roiSampler = new BalancedPositiveNegativeSampler(32, 0.25, (options.seed ?? 0) + 1);
+    this.#rpnSampler = new BalancedPositiveNegativeSampler(options.rpnBatchSize ?? 128, 0.5, options.seed ?? 0);
+    this.#roiSampler = new BalancedPositiveNegativeSampler(options.roiBatchSize ?? 32, 0.25, (options.seed ?? 0) + 1);
     this.#trainProposals = { preNmsTopN: 300, postNmsTopN: 64, ...options.trainProposals };
     this.#testProposals = { preNmsTopN: 150, postNmsTopN: 32, ...options.testProposals };
   }
@@ -84,6 +97,17 @@ export class FasterRCNN extends Module<tf.Tensor, { objectness: tf.Tensor2D; del
    * images [N, S, S, 3] in [0, 1]; truths: per image, boxes in pixels and 0-based labels.
    */
   loss(images: tf.Tensor4D, truths: readonly GroundTruth[]): tf.Scalar {
+    return tf.tidy(() => {
+      const { rpn, roiHeads } = this.losses(images, truths);
+      return tf.add(rpn, roiHeads) as tf.Scalar;
+    });
+  }
+
+  /**
+   * The two stages' losses of `loss`, apart: the RPN's (objectness + anchor regression) and the RoI heads'
+   * (classification + box regression). Call it inside tf.tidy (or a gradient): it leaves its intermediates.
+   */
+  losses(images: tf.Tensor4D, truths: readonly GroundTruth[]): { rpn: tf.Scalar; roiHeads: tf.Scalar } {
     const clean = truths.map((t) => cleanTruth(t.boxes, t.labels, this.imageSize, this.numClasses));
     const n = images.shape[0];
     const features = this.backbone.body.call(images) as tf.Tensor4D;
@@ -93,7 +117,7 @@ export class FasterRCNN extends Module<tf.Tensor, { objectness: tf.Tensor2D; del
     const rpn = rpnLoss(objectness, deltas, rpnTargets(anchors, clean, this.#rpnSampler, this.rpnCoder));
     const targets = sampleRoiTargets(proposals.map((p) => p.boxes), clean, this.#roiSampler, this.roiHeads.coder);
     const heads = this.roiHeads.call({ features, rois: tf.tensor2d(targets.rois, [targets.labels.length, 5]) });
-    return tf.add(rpn, roiHeadsLoss(heads.scores, heads.deltas, targets)) as tf.Scalar;
+    return { rpn, roiHeads: roiHeadsLoss(heads.scores, heads.deltas, targets) };
   }
 
   /** images of the model's input size -> Detections per image (eval mode). No proposals give no detections. */

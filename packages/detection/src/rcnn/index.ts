@@ -4,6 +4,7 @@ export {
   RoIHeads, type RoIHeadsOptions, type RoITargets, type RoISamplingOptions, type PostprocessOptions, sampleRoiTargets, roiHeadsLoss, postprocessDetections,
 } from './roi-heads.js';
 export { FasterRCNN, type FasterRCNNOptions, fasterrcnnSmall } from './faster-rcnn.js';
+export { type FasterRCNNVgg16Options, fasterrcnnVgg16, vgg16Backbone, vgg16ToFasterRcnn } from './faster-rcnn-vgg16.js';
 export { FastRCNN, type FastRCNNOptions, type GroundTruthWithProposals, type RegionProposalOptions, fastrcnnSmall, regionProposals } from './fast-rcnn.js';
 export { RCNN, type RCNNOptions, rcnnSmall } from './rcnn.js';
 export { type DetectorTrainOptions, type TrainableDetector, trainDetector } from './train.js';

@@ -9,16 +9,19 @@ import { clipAndFilter, iouMatrix } from './host-boxes.js';
  * The region proposal network's head: a 3x3 conv + ReLU over the shared features, then 1x1 convs to
  * A objectness logits and 4 A box deltas per cell. features [N, h, w, C] ->
  * objectness [N, h w A] and deltas [N, h w A, 4], in AnchorGenerator's order (cells row-major, A per cell).
+ * With `twoScores` the classification conv has the paper's 2 A outputs (background for each anchor, then
+ * object for each, as py-faster-rcnn lays them out) and objectness is their difference: the logit whose
+ * sigmoid is the two-class softmax, so the losses and proposals are the same functions of it.
  */
 export class RPNHead extends Module<tf.Tensor4D, { objectness: tf.Tensor2D; deltas: tf.Tensor3D }> {
   readonly conv: Conv2d;
   readonly cls: Conv2d;
   readonly bbox: Conv2d;
 
-  constructor(inChannels: number, readonly numAnchors: number) {
+  constructor(inChannels: number, readonly numAnchors: number, readonly twoScores = false) {
     super();
     this.conv = this.registerModule('conv', new Conv2d(inChannels, inChannels, 3, { padding: 1 }));
-    this.cls = this.registerModule('cls_logits', new Conv2d(inChannels, numAnchors, 1));
+    this.cls = this.registerModule('cls_logits', new Conv2d(inChannels, (twoScores ? 2 : 1) * numAnchors, 1));
     this.bbox = this.registerModule('bbox_pred', new Conv2d(inChannels, 4 * numAnchors, 1));
   }
 
@@ -26,8 +29,12 @@ export class RPNHead extends Module<tf.Tensor4D, { objectness: tf.Tensor2D; delt
     return tf.tidy(() => {
       const [n, h, w] = features.shape;
       const t = tf.relu(this.conv.call(features));
+      const scores = this.cls.call(t) as tf.Tensor4D;
+      const logits = this.twoScores
+        ? tf.sub(tf.slice(scores, [0, 0, 0, this.numAnchors], [n, h, w, this.numAnchors]), tf.slice(scores, [0, 0, 0, 0], [n, h, w, this.numAnchors]))
+        : scores;
       return {
-        objectness: tf.reshape(this.cls.call(t), [n, h * w * this.numAnchors]) as tf.Tensor2D,
+        objectness: tf.reshape(logits, [n, h * w * this.numAnchors]) as tf.Tensor2D,
         deltas: tf.reshape(this.bbox.call(t), [n, h * w * this.numAnchors, 4]) as tf.Tensor3D,
       };
     });

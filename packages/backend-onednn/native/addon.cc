@@ -245,6 +245,18 @@ napi_value PlanBinary(napi_env env, napi_callback_info info) {
   return planResult(env, planBinary(static_cast<Binary>(integer(env, a[0])), integer(env, a[1]), integer(env, a[2]), static_cast<Activation>(integer(env, a[3]))));
 }
 
+napi_value PlanReluBackward(napi_env env, napi_callback_info info) {
+  requireLoaded();
+  auto a = args(env, info, 2);
+  return planResult(env, planReluBackward(integer(env, a[0]), integer(env, a[1])));
+}
+
+napi_value PlanBatchNormBackward(napi_env env, napi_callback_info info) {
+  requireLoaded();
+  auto a = args(env, info, 3);
+  return planResult(env, planBatchNormBackward(integer(env, a[0]), integer(env, a[1]), static_cast<float>(number(env, a[2]))));
+}
+
 napi_value PlanAffine(napi_env env, napi_callback_info info) {
   requireLoaded();
   auto a = args(env, info, 3);
@@ -341,6 +353,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"planPoolBackward", nullptr, guarded<PlanPoolBackward>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"planEltwise", nullptr, guarded<PlanEltwise>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"planBinary", nullptr, guarded<PlanBinary>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"planReluBackward", nullptr, guarded<PlanReluBackward>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"planBatchNormBackward", nullptr, guarded<PlanBatchNormBackward>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"planAffine", nullptr, guarded<PlanAffine>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"planReduction", nullptr, guarded<PlanReduction>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"planBatchNorm", nullptr, guarded<PlanBatchNorm>, nullptr, nullptr, nullptr, napi_default, nullptr},

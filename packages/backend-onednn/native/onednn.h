@@ -42,8 +42,10 @@
   X(dnnl_pooling_v2_forward_desc_init)            \
   X(dnnl_pooling_v2_backward_desc_init)           \
   X(dnnl_eltwise_forward_desc_init)               \
+  X(dnnl_eltwise_backward_desc_init)              \
   X(dnnl_binary_desc_init)                        \
   X(dnnl_batch_normalization_forward_desc_init)   \
+  X(dnnl_batch_normalization_backward_desc_init)  \
   X(dnnl_matmul_desc_init)                        \
   X(dnnl_reduction_desc_init)
 

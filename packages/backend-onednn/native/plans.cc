@@ -327,6 +327,57 @@ PlanId planBinary(Binary op, LayoutId src0, LayoutId src1, Activation activation
   return storePlan(std::move(p));
 }
 
+PlanId planReluBackward(LayoutId src, LayoutId diffDst) {
+  const dnnl_memory_desc_t& srcMd = layout(src);
+  dnnl_eltwise_desc_t forward;
+  CONVKIT_CHECK(dnnl_eltwise_forward_desc_init, &forward, dnnl_forward_training, dnnl_eltwise_relu, &srcMd, 0.f, 0.f);
+  PdGuard hint;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &hint.pd, &forward, nullptr, engine(), nullptr);
+  dnnl_eltwise_desc_t desc;
+  CONVKIT_CHECK(dnnl_eltwise_backward_desc_init, &desc, dnnl_eltwise_relu, &srcMd, &srcMd, 0.f, 0.f);
+  PdGuard pd;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &pd.pd, &desc, nullptr, engine(), hint.pd);
+  auto p = std::make_unique<Plan>();
+  dnnl_memory_t srcSlot = p->addSlot(src);
+  dnnl_memory_t diffDstSlot = p->addSlot(diffDst);
+  dnnl_memory_t diffSrcSlot = p->addSlot(src);
+  dnnl_memory_t diffDstIn = p->reordered(diffDstSlot, srcMd);
+  p->addStep(pd.release(), {{DNNL_ARG_SRC, srcSlot}, {DNNL_ARG_DIFF_DST, diffDstIn}, {DNNL_ARG_DIFF_SRC, diffSrcSlot}});
+  return storePlan(std::move(p));
+}
+
+PlanId planBatchNormBackward(LayoutId src, LayoutId diffDst, float epsilon) {
+  const dnnl_memory_desc_t& srcMd = layout(src);
+  const unsigned flags = dnnl_use_global_stats | dnnl_use_scale | dnnl_use_shift;
+  dnnl_batch_normalization_desc_t forward;
+  CONVKIT_CHECK(dnnl_batch_normalization_forward_desc_init, &forward, dnnl_forward_training, &srcMd, epsilon, flags);
+  PdGuard hint;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &hint.pd, &forward, nullptr, engine(), nullptr);
+  dnnl_batch_normalization_desc_t desc;
+  CONVKIT_CHECK(dnnl_batch_normalization_backward_desc_init, &desc, dnnl_backward, &srcMd, &srcMd, epsilon, flags);
+  PdGuard pd;
+  CONVKIT_CHECK(dnnl_primitive_desc_create, &pd.pd, &desc, nullptr, engine(), hint.pd);
+  const dnnl_dim_t channels = srcMd.dims[1];
+  dnnl_memory_desc_t vector;
+  CONVKIT_CHECK(dnnl_memory_desc_init_by_tag, &vector, 1, &channels, dnnl_f32, dnnl_x);
+  const LayoutId vectorLayout = internLayout(vector);
+  auto p = std::make_unique<Plan>();
+  dnnl_memory_t srcSlot = p->addSlot(src);
+  dnnl_memory_t diffDstSlot = p->addSlot(diffDst);
+  dnnl_memory_t mean = p->addSlot(vectorLayout);
+  dnnl_memory_t variance = p->addSlot(vectorLayout);
+  dnnl_memory_t scale = p->addSlot(vectorLayout);
+  dnnl_memory_t diffSrcSlot = p->addSlot(src);
+  dnnl_memory_t diffScale = p->addSlot(vectorLayout);
+  dnnl_memory_t diffShift = p->addSlot(vectorLayout);
+  dnnl_memory_t diffDstIn = p->reordered(diffDstSlot, query(pd.pd, dnnl_query_diff_dst_md));
+  // oneDNN 2.6 checks that a use_shift backward pass is given the shift, which the gradients do not depend on
+  // (it matters only with a fused ReLU): the scale's memory stands in, as tfjs keeps no offset for the gradient.
+  p->addStep(pd.release(), {{DNNL_ARG_SRC, srcSlot}, {DNNL_ARG_DIFF_DST, diffDstIn}, {DNNL_ARG_MEAN, mean}, {DNNL_ARG_VARIANCE, variance},
+                            {DNNL_ARG_SCALE, scale}, {DNNL_ARG_SHIFT, scale}, {DNNL_ARG_DIFF_SRC, diffSrcSlot}, {DNNL_ARG_DIFF_SCALE, diffScale}, {DNNL_ARG_DIFF_SHIFT, diffShift}});
+  return storePlan(std::move(p));
+}
+
 PlanId planAffine(float alpha, float beta, LayoutId src) {
   dnnl_eltwise_desc_t desc;
   CONVKIT_CHECK(dnnl_eltwise_forward_desc_init, &desc, dnnl_forward_inference, dnnl_eltwise_linear, &layout(src), alpha, beta);

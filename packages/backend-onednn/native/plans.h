@@ -50,6 +50,15 @@ enum class Binary : int { add = 0, sub = 1, mul = 2, div = 3, max = 4, min = 5 }
 /** Slots: src0 (`src0`), src1 (`src1`, broadcast where its dims are 1), dst (the layout of src0); then the activation. */
 PlanId planBinary(Binary op, LayoutId src0, LayoutId src1, Activation activation);
 
+/** The ReLU's gradient, dy where x > 0, else 0. Slots: src (`src`), diff_dst (`diffDst`), diff_src (src's layout). */
+PlanId planReluBackward(LayoutId src, LayoutId diffDst);
+
+/**
+ * Batch norm's gradient with the statistics as given inputs (tfjs's FusedBatchNorm semantics). Slots: src (`src`),
+ * diff_dst (`diffDst`), mean, variance, scale ([C]), diff_src (src's layout), diff_scale, diff_shift ([C]).
+ */
+PlanId planBatchNormBackward(LayoutId src, LayoutId diffDst, float epsilon);
+
 /** y = alpha x + beta. Slots: src, dst (same layout). */
 PlanId planAffine(float alpha, float beta, LayoutId src);
 

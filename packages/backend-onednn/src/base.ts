@@ -4,6 +4,7 @@ import type { Availability, BackendPlugin } from '@convkit/core';
 import { OnednnBackend } from './backend.js';
 import { type LoadedLibrary, loadLibrary } from './native/addon.js';
 import { registerOnednnKernels } from './kernels/register.js';
+import { registerOnednnGradients } from './kernels/gradients.js';
 
 export interface OnednnPluginOptions {
   /** oneDNN's threads; default: CONVKIT_ONEDNN_THREADS, else every core Node sees (`os.availableParallelism()`). */
@@ -52,6 +53,7 @@ export function onednnBackendPlugin(options: OnednnPluginOptions = {}): BackendP
       const threads = resolveThreads(options.threads);
       await import('@tensorflow/tfjs-backend-cpu');
       registerOnednnKernels();
+      registerOnednnGradients();
       if (tf.findBackendFactory('onednn')) tf.removeBackend('onednn');
       tf.registerBackend('onednn', () => new OnednnBackend(loaded.addon, { threads }), priority);
     },

@@ -59,6 +59,10 @@ export interface NativeAddon {
   planEltwise(activation: number, alpha: number, src: LayoutId): PlanSlots;
   /** Slots: src0, src1, dst; the activation applies to the result. */
   planBinary(op: number, src0: LayoutId, src1: LayoutId, activation: number): PlanSlots;
+  /** ReLU's gradient. Slots: src, diff_dst, diff_src. */
+  planReluBackward(src: LayoutId, diffDst: LayoutId): PlanSlots;
+  /** Batch norm's gradient with given statistics. Slots: src, diff_dst, mean, variance, scale, diff_src, diff_scale, diff_shift. */
+  planBatchNormBackward(src: LayoutId, diffDst: LayoutId, epsilon: number): PlanSlots;
   /** y = alpha x + beta. Slots: src, dst. */
   planAffine(alpha: number, beta: number, src: LayoutId): PlanSlots;
   /** Slots: src, dst (src's dims with 1 on every reduced axis). */

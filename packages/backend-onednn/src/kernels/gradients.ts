@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { util } from '@tensorflow/tfjs-core';
 import type { GradConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { isFloat, nativeKernel } from './kernel.js';
+import { nativeDims, plainStrides } from '../backend.js';
 
 /**
  * Backward kernels of this backend's own, for the gradients below: tfjs composes ReLU's gradient of
@@ -9,6 +11,27 @@ import { isFloat, nativeKernel } from './kernel.js';
  */
 export const RELU_GRAD = 'OnednnReluGrad';
 export const BATCH_NORM_GRAD = 'OnednnBatchNormGrad';
+export const BROADCAST = 'OnednnBroadcast';
+
+/**
+ * x broadcast to `shape` (x has its rank, with 1 on each broadcast axis) as one reorder from a layout
+ * whose strides on those axes are 0, into the blocked layout the convolutions use where `shape` is an
+ * image of whole channel blocks: the gradient of a sum or mean over N, H and W, in one pass.
+ */
+export const broadcastConfig = nativeKernel(BROADCAST, ({ inputs, backend, attrs }) => {
+  const { x } = inputs as { x: TensorInfo };
+  const shape = (attrs as { shape: number[] }).shape;
+  const values = backend.floats(x);
+  const rowMajor = plainStrides(x.shape);
+  const native = nativeDims(x.shape);
+  const strides = nativeDims(shape).map((d, i) => (native[i] === 1 && d !== 1 ? 0 : rowMajor[i]!));
+  const src = backend.layout(`broadcast|${x.shape}|${shape}`, () => backend.addon.layoutStrided(nativeDims(shape), strides));
+  const image = shape.length === 4 ? backend.imageLayout(shape) : -1;
+  const dst = image >= 0 && backend.layoutSize(image) === 4 * util.sizeFromShape(shape) ? image : backend.plainLayout(shape);
+  const out = backend.bufferFor(dst);
+  backend.execute(backend.plan(`reorder|${src}|${dst}`, () => backend.addon.planReorder(src, dst)), [values, out]);
+  return backend.output(shape.slice(), dst, out);
+});
 
 export const reluGradConfig = nativeKernel(RELU_GRAD, ({ inputs, backend }) => {
   const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
@@ -47,7 +70,30 @@ function onednnActive(): boolean {
 export function registerOnednnGradients(): void {
   const relu = tf.getGradient(tf.Relu);
   const batchNorm = tf.getGradient(tf.FusedBatchNorm);
-  if (!relu || !batchNorm || (relu as { onednn?: boolean }).onednn) return;
+  const sum = tf.getGradient(tf.Sum);
+  const mean = tf.getGradient(tf.Mean);
+  if (!relu || !batchNorm || !sum || !mean || (relu as { onednn?: boolean }).onednn) return;
+  // tfjs's: dy times ones of x's shape (a filled tensor and a multiply), then for the mean a division.
+  // Here: the (small) dy divided first, then broadcast in one pass; the same values.
+  const reductionGradient = (original: GradConfig, divide: boolean): GradConfig => ({
+    ...original,
+    onednn: true,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[], attrs: NamedAttrMap) => {
+      const [x] = saved as [tf.Tensor];
+      if (!onednnActive() || !isFloat(x, dy) || x.rank === 0 || x.rank > 12) return original.gradFunc(dy, saved, attrs);
+      const axes = util.parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape);
+      const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
+      return {
+        x: () => {
+          const scaled = divide ? tf.div(dy, tf.scalar(count)) : dy;
+          return tf.engine().runKernel(BROADCAST, { x: tf.reshape(scaled, kept) }, { shape: x.shape }) as tf.Tensor;
+        },
+      };
+    },
+  } as GradConfig);
+  tf.registerGradient(reductionGradient(sum, false));
+  tf.registerGradient(reductionGradient(mean, true));
   tf.registerGradient({
     ...relu,
     onednn: true,

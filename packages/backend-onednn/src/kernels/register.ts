@@ -18,7 +18,7 @@ import { maxConfig, meanConfig, minConfig, sumConfig } from './reductions.js';
 import { sliceConfig } from './Slice.js';
 import { tileConfig } from './Tile.js';
 import { stepConfig } from './Step.js';
-import { batchNormGradConfig, reluGradConfig } from './gradients.js';
+import { batchNormGradConfig, broadcastConfig, reluGradConfig } from './gradients.js';
 import { fusedMatMulConfig } from './_FusedMatMul.js';
 import { batchMatMulConfig } from './BatchMatMul.js';
 
@@ -27,7 +27,7 @@ const NATIVE_CONFIGS: KernelConfig[] = [
   maxPoolConfig, avgPoolConfig, maxPoolGradConfig, avgPoolGradConfig, fusedBatchNormConfig,
   reluConfig, relu6Config, eluConfig, sigmoidConfig, leakyReluConfig, squareConfig,
   addConfig, subConfig, multiplyConfig, realDivConfig, maximumConfig, minimumConfig,
-  reluGradConfig, batchNormGradConfig, stepConfig, concatConfig, padV2Config, sliceConfig, tileConfig, sumConfig, meanConfig, maxConfig, minConfig, fusedMatMulConfig, batchMatMulConfig,
+  reluGradConfig, batchNormGradConfig, broadcastConfig, stepConfig, concatConfig, padV2Config, sliceConfig, tileConfig, sumConfig, meanConfig, maxConfig, minConfig, fusedMatMulConfig, batchMatMulConfig,
 ];
 
 /** Kernels with a oneDNN implementation (each still hands arguments it does not cover to tfjs-backend-cpu's). */

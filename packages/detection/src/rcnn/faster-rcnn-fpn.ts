@@ -1,14 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Flatten, Linear, Module, ReLU, Sequential, registerModel } from '@convkit/core';
-import type { Detections } from '../eval/map.js';
+import type { Detections, GroundTruth } from '../eval/map.js';
 import { AnchorGenerator } from '../ops/anchors.js';
 import { BoxCoder } from '../ops/box-coder.js';
+import { BalancedPositiveNegativeSampler } from '../ops/matcher.js';
 import { multiScaleRoiAlign } from '../ops/multi-scale-roi-align.js';
 import type { RgbImage } from '../selective-search/image.js';
 import { type BackboneWithFPN, resnet50FpnBackbone } from './backbone-with-fpn.js';
 import { GeneralizedRCNNTransform, type GeneralizedRCNNTransformOptions, type ImageList } from './generalized-rcnn-transform.js';
+import { cleanTruth } from './host-boxes.js';
 import { type PyramidProposalOptions, RegionProposalNetwork } from './region-proposal-network.js';
-import { type PostprocessOptions, postprocessDetections } from './roi-heads.js';
+import { type PostprocessOptions, postprocessDetections, roiHeadsLoss, sampleRoiTargets } from './roi-heads.js';
+import { rpnLoss, rpnTargets } from './rpn.js';
 
 /** torchvision's TwoMLPHead: flatten (PyTorch's channel-major order), fc6 + ReLU, fc7 + ReLU. [K, 7, 7, C] -> [K, hidden]. */
 export class TwoMLPHead extends Module {
@@ -83,6 +86,11 @@ export interface FasterRCNNFPNOptions {
   testProposals?: PyramidProposalOptions;
   /** Detection postprocessing: score > 0.05, per-class NMS 0.5, 100 per image, boxes at least 1e-2 px. */
   postprocess?: PostprocessOptions;
+  /** Anchors per image in the RPN loss (default 256, half foreground) and RoIs per image in the box loss (512, a quarter). */
+  rpnBatchSize?: number;
+  roiBatchSize?: number;
+  /** Seed of the two samplers. */
+  seed?: number;
 }
 
 /** A detection run with the steps where small differences start, for checking against torchvision. */
@@ -109,6 +117,8 @@ export class FasterRCNNFPN extends Module<tf.Tensor, { scores: tf.Tensor2D; delt
   readonly roiHeads: PyramidRoIHeads;
   readonly numClasses: number;
   readonly postprocessOptions: PostprocessOptions;
+  readonly #rpnSampler: BalancedPositiveNegativeSampler;
+  readonly #roiSampler: BalancedPositiveNegativeSampler;
 
   constructor(backbone: BackboneWithFPN, options: FasterRCNNFPNOptions = {}) {
     super();
@@ -120,6 +130,45 @@ export class FasterRCNNFPN extends Module<tf.Tensor, { scores: tf.Tensor2D; delt
     this.rpn = this.registerModule('rpn', new RegionProposalNetwork(anchors, backbone.outChannels, proposals(2000, options.trainProposals), proposals(1000, options.testProposals), options));
     this.roiHeads = this.registerModule('roi_heads', new PyramidRoIHeads(backbone.outChannels, this.numClasses));
     this.postprocessOptions = { scoreThreshold: 0.05, iouThreshold: 0.5, maxDetections: 100, minSize: 1e-2, ...options.postprocess };
+    this.#rpnSampler = new BalancedPositiveNegativeSampler(options.rpnBatchSize ?? 256, 0.5, options.seed ?? 0);
+    this.#roiSampler = new BalancedPositiveNegativeSampler(options.roiBatchSize ?? 512, 0.25, (options.seed ?? 0) + 1);
+  }
+
+  /**
+   * The training loss of a batch, synchronous so that it can sit inside `trainStep`: the RPN's loss plus the
+   * box head's, as torchvision's in training mode (RPN: Matcher 0.7 / 0.3, balanced anchor sampling; box
+   * head: ground truth joined to the proposals, Matcher 0.5, a quarter foreground). Proposals use the
+   * training options when the model is in training mode and carry no gradient.
+   * images [N, H, W, 3] in [0, 1]; truths: per image, boxes in its pixels and labels 0-based (torchvision's - 1).
+   */
+  loss(images: tf.Tensor4D, truths: readonly GroundTruth[]): tf.Scalar {
+    return tf.tidy(() => {
+      const { rpn, roiHeads } = this.losses(images, truths);
+      return tf.add(rpn, roiHeads) as tf.Scalar;
+    });
+  }
+
+  /** The two stages' losses of `loss`, apart. Call it inside tf.tidy (or a gradient): it leaves its intermediates. */
+  losses(images: tf.Tensor4D, truths: readonly GroundTruth[]): { rpn: tf.Scalar; roiHeads: tf.Scalar } {
+    const list = this.transform.applyTensor(images);
+    // torchvision's resize_boxes: ratios resized / original in float32.
+    const clean = truths.map((t, i) => {
+      const [h, w] = list.imageSizes[i]!, [oh, ow] = list.originalSizes[i]!;
+      const ry = Math.fround(h / oh), rx = Math.fround(w / ow);
+      const boxes = Float32Array.from(t.boxes, (v, j) => v * (j % 2 === 0 ? rx : ry));
+      return cleanTruth(boxes, t.labels, list.imageSizes[i]!, this.numClasses - 1);
+    });
+    const [, padH, padW] = list.tensors.shape;
+    const levels = this.backbone.call(list.tensors);
+    const { proposals, anchors, head } = this.rpn.proposeSync(levels, [padH, padW], list.imageSizes);
+    const objectness = tf.concat(head.map((h) => h.objectness), 1) as tf.Tensor2D;
+    const deltas = tf.concat(head.map((h) => h.deltas), 1) as tf.Tensor3D;
+    const allAnchors = new Float32Array(anchors.reduce((n, a) => n + a.length, 0));
+    anchors.reduce((offset, a) => (allAnchors.set(a, offset), offset + a.length), 0);
+    const rpn = rpnLoss(objectness, deltas, rpnTargets(allAnchors, clean, this.#rpnSampler, this.rpn.coder));
+    const targets = sampleRoiTargets(proposals.map((p) => p.boxes), clean, this.#roiSampler, this.roiHeads.coder);
+    const heads = this.roiHeads.call({ levels: levels.slice(0, 4), rois: targets.rois, imageSizes: list.imageSizes });
+    return { rpn, roiHeads: roiHeadsLoss(heads.scores, heads.deltas, targets) };
   }
 
   forward(x: tf.Tensor): { scores: tf.Tensor2D; deltas: tf.Tensor2D } {

@@ -64,7 +64,24 @@ export class GeneralizedRCNNTransform {
   /** images: 8-bit RGB(A) -> the padded batch and the sizes that `postprocess` needs. */
   apply(images: readonly RgbImage[]): ImageList {
     if (images.length === 0) throw new Error('GeneralizedRCNNTransform needs at least one image');
-    const originalSizes = images.map((im) => [im.height, im.width] as [number, number]);
+    return this.#batch(images.map((image) => [image.height, image.width]), (i) => {
+      const image = images[i]!;
+      const stride = rgbStride(image, 'GeneralizedRCNNTransform');
+      const rgb = new Float32Array(image.height * image.width * 3);
+      for (let p = 0; p < image.height * image.width; p++) {
+        for (let c = 0; c < 3; c++) rgb[3 * p + c] = image.data[stride * p + c]! / 255;
+      }
+      return tf.tensor4d(rgb, [1, image.height, image.width, 3]);
+    });
+  }
+
+  /** images: [N, H, W, 3] float in [0, 1], all of one size -> the padded batch, as `apply`. Differentiable. */
+  applyTensor(images: tf.Tensor4D): ImageList {
+    const [n, h, w] = images.shape;
+    return this.#batch(Array.from({ length: n }, () => [h, w]), (i) => tf.slice(images, [i, 0, 0, 0], [1, h, w, 3]));
+  }
+
+  #batch(originalSizes: [number, number][], image: (i: number) => tf.Tensor4D): ImageList {
     const imageSizes = originalSizes.map(([h, w]) => this.resizedSize(h, w));
     const d = this.sizeDivisible;
     const padH = Math.ceil(Math.max(...imageSizes.map(([h]) => h)) / d) * d;
@@ -72,14 +89,8 @@ export class GeneralizedRCNNTransform {
     const tensors = tf.tidy(() => {
       const mean = tf.tensor1d([...this.imageMean]);
       const std = tf.tensor1d([...this.imageStd]);
-      return tf.concat(images.map((image, i) => {
-        const stride = rgbStride(image, 'GeneralizedRCNNTransform');
-        const rgb = new Float32Array(image.height * image.width * 3);
-        for (let p = 0; p < image.height * image.width; p++) {
-          for (let c = 0; c < 3; c++) rgb[3 * p + c] = image.data[stride * p + c]! / 255;
-        }
-        const x = tf.div(tf.sub(tf.tensor4d(rgb, [1, image.height, image.width, 3]), mean), std) as tf.Tensor4D;
-        const [h, w] = imageSizes[i]!;
+      return tf.concat(imageSizes.map(([h, w], i) => {
+        const x = tf.div(tf.sub(image(i), mean), std) as tf.Tensor4D;
         const resized = tf.image.resizeBilinear(x, [h, w], false, true);
         return tf.pad(resized, [[0, 0], [0, padH - h], [0, padW - w], [0, 0]]);
       })) as tf.Tensor4D;

@@ -2,10 +2,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createModel, crossEntropy, deterministicStateDict } from '@convkit/core';
+import { createModel, deterministicStateDict } from '@convkit/core';
 import '@convkit/classifiers';
 import { describe, expect, it } from 'vitest';
-import { relativeError, runLayerParity } from '@convkit/test-utils/layer-parity';
+import { lossAndGradients, relativeError, runLayerParity } from '@convkit/test-utils/layer-parity';
 import { referenceAddon } from '../test/reference-addon.js';
 import { CudaBackend } from './backend.js';
 import { fallbacksSeen } from './kernels/cpu-fallback.js';
@@ -41,14 +41,7 @@ describe('convkit layers on the cuda backend class', () => {
     const x = tf.randomNormal([8, 16, 16, 3], 0, 1, 'float32', 3);
     const labels = tf.tensor1d([1, 7, 0, 9, 3, 5, 2, 8], 'int32');
     const buffers = await Promise.all(model.namedBuffers().map(async ([, b]) => ({ b, data: await b.data() })));
-    const run = async () => {
-      const { value, grads } = tf.variableGrads(() => crossEntropy(model.call(x) as tf.Tensor, labels), model.trainableVariables());
-      const out = new Map<string, Float32Array>();
-      for (const [name, v] of model.namedParameters()) out.set(name, Float32Array.from(await grads[v.name]!.data()));
-      const loss = (await value.data())[0]!;
-      tf.dispose([value, ...Object.values(grads)]);
-      return { loss, grads: out };
-    };
+    const run = () => lossAndGradients(model, x, labels);
     const cpu = await run();
     for (const { b, data } of buffers) tf.tidy(() => b.assign(tf.tensor(data, b.shape, b.dtype)));
     await tf.setBackend('cuda');

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  BatchNorm2d, Conv2d, type Module, crossEntropy, deterministicStateDict, fuseForInference, listModels, summary, trainStep, unfuse,
-} from '@convkit/core';
-import { expectClose, liveTensors, testBackends, useBackend } from '@convkit/test-utils';
+import { BatchNorm2d, Conv2d, type Module, crossEntropy, deterministicStateDict, listModels, summary, trainStep } from '@convkit/core';
+import { expectFusionKeepsOutputs, liveTensors, testBackends, useBackend } from '@convkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import './index.js';
 
@@ -35,13 +33,6 @@ function classificationLoss(output: unknown, labels: tf.Tensor): tf.Scalar {
 }
 
 /** Every tensor of a model's output, read back and disposed. */
-async function outputValues(output: unknown): Promise<Float32Array[]> {
-  const tensors = output instanceof tf.Tensor ? [output] : Object.values(output as Record<string, tf.Tensor>);
-  const values = await Promise.all(tensors.map(async (t) => (await t.data()) as Float32Array));
-  tf.dispose(tensors);
-  return values;
-}
-
 function freezeConvFilters(model: Module<any, any>): () => void {
   const filters = model.namedModules().flatMap(([, m]) => (m instanceof Conv2d && m.weight.trainable ? [m.weight] : []));
   for (const f of filters) f.trainable = false;
@@ -100,18 +91,8 @@ describe.each(models)('$name', (entry) => {
     batchNorms.forEach((m, i) => m.loadStateDict(deterministicStateDict(m, i + 1)));
     const x = tf.randomNormal([batch, evalSize, evalSize, channels], 0, 1, 'float32', 3);
     try {
-      const expected = await outputValues(model.call(x));
-      const before = liveTensors();
-      fuseForInference(model);
-      const actual = await outputValues(model.call(x));
-      actual.forEach((values, i) => expectClose(values, expected[i]!, 1e-4, `${entry.name} fused, output ${i}`));
-      // What stays is a folded weight and bias per convolution with a BatchNorm folded in, until unfuse.
-      const folded = model.namedModules().filter(([, m]) => m instanceof Conv2d && m.fold?.batchNorm).length;
-      expect(liveTensors()).toBe(before + 2 * folded);
-      unfuse(model);
-      expect(liveTensors()).toBe(before);
+      await expectFusionKeepsOutputs(model, () => model.call(x), entry.name);
     } finally {
-      unfuse(model);
       batchNorms.forEach((m, i) => m.loadStateDict(saved[i]!));
       x.dispose();
     }

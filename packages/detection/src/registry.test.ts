@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, type Module, deterministicStateDict, fuseForInference, listModels, unfuse } from '@convkit/core';
-import { expectClose, liveTensors, testBackends, useBackend } from '@convkit/test-utils';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Module, deterministicStateDict, listModels } from '@convkit/core';
+import { expectFusionKeepsOutputs, testBackends, useBackend } from '@convkit/test-utils';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import './index.js';
 
 /**
@@ -19,13 +19,6 @@ const models = listModels({ task: 'detection' }).filter((entry) => entry.name !=
 const smallInput: Record<string, [number, number, number, number]> = { fasterrcnn_resnet50_fpn: [1, 128, 128, 3], fasterrcnn_vgg16: [1, 128, 128, 3] };
 
 /** Every tensor of a forward's output, read back and disposed. */
-async function outputValues(output: unknown): Promise<Float32Array[]> {
-  const tensors = output instanceof tf.Tensor ? [output] : Object.values(output as Record<string, tf.Tensor>);
-  const values = await Promise.all(tensors.map(async (t) => (await t.data()) as Float32Array));
-  tf.dispose(tensors);
-  return values;
-}
-
 describe.each(models)('$name', (entry) => {
   let model: Module<tf.Tensor, unknown>;
   beforeAll(async () => {
@@ -41,19 +34,8 @@ describe.each(models)('$name', (entry) => {
     const [height, width, channels] = entry.inputShape;
     const x = tf.randomUniform(smallInput[entry.name] ?? [backend === 'cpu' ? 1 : 2, height, width, channels], 0, 1, 'float32', 3);
     try {
-      const expected = await outputValues(model.call(x));
-      const before = liveTensors();
-      fuseForInference(model);
-      const actual = await outputValues(model.call(x));
-      expect(actual.length).toBe(expected.length);
-      actual.forEach((values, i) => expectClose(values, expected[i]!, 1e-4, `${entry.name} fused, output ${i}`));
-      // What stays is a folded weight and bias per convolution with a BatchNorm folded in, until unfuse.
-      const folded = model.namedModules().filter(([, m]) => m instanceof Conv2d && m.fold?.batchNorm).length;
-      expect(liveTensors()).toBe(before + 2 * folded);
-      unfuse(model);
-      expect(liveTensors()).toBe(before);
+      await expectFusionKeepsOutputs(model, () => model.call(x), entry.name);
     } finally {
-      unfuse(model);
       x.dispose();
     }
   });

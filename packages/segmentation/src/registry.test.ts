@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type CreateModelOptions, Conv2d, type Module, deterministicStateDict, fuseForInference, listModels, unfuse } from '@convkit/core';
-import { expectClose, liveTensors, testBackends, useBackend } from '@convkit/test-utils';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CreateModelOptions, type Module, deterministicStateDict, listModels } from '@convkit/core';
+import { expectFusionKeepsOutputs, testBackends, useBackend } from '@convkit/test-utils';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import './index.js';
 
 /**
@@ -25,12 +25,6 @@ const BUILD_OPTIONS: Record<string, CreateModelOptions> = {
 const SIDE = 16;
 
 /** Eval-mode output [N, H, W, classes], read back and disposed. */
-async function logits(output: unknown): Promise<Float32Array> {
-  const values = (await (output as tf.Tensor).data()) as Float32Array;
-  (output as tf.Tensor).dispose();
-  return values;
-}
-
 describe.each(models)('$name', (entry) => {
   let model: Module<tf.Tensor, unknown>;
   beforeAll(async () => {
@@ -46,17 +40,8 @@ describe.each(models)('$name', (entry) => {
     const shape = [backend === 'cpu' ? 1 : 2, Math.max(SIDE, entry.minInputSize), Math.max(SIDE, entry.minInputSize), entry.inputShape[2]];
     const x = tf.randomNormal(shape, 0, 1, 'float32', 3);
     try {
-      const expected = await logits(model.call(x));
-      const before = liveTensors();
-      fuseForInference(model, shape);
-      expectClose(await logits(model.call(x)), expected, 1e-4, `${entry.name} fused`);
-      // What stays is a folded weight and bias per convolution with a BatchNorm folded in, until unfuse.
-      const folded = model.namedModules().filter(([, m]) => m instanceof Conv2d && m.fold?.batchNorm).length;
-      expect(liveTensors()).toBe(before + 2 * folded);
-      unfuse(model);
-      expect(liveTensors()).toBe(before);
+      await expectFusionKeepsOutputs(model, () => model.call(x), entry.name, shape);
     } finally {
-      unfuse(model);
       x.dispose();
     }
   });

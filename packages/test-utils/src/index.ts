@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Module, availableBackends, torchShape, useBackend } from '@convkit/core';
+import { Conv2d, type Module, availableBackends, fuseForInference, torchShape, unfuse, useBackend } from '@convkit/core';
 import '@convkit/backend-cpu';
 import '@convkit/backend-wasm';
 import '@convkit/backend-onednn';
@@ -122,4 +122,42 @@ export function std(values: ArrayLike<number>): number {
     squares += values[i]! ** 2;
   }
   return Math.sqrt(squares / values.length - (sum / values.length) ** 2);
+}
+
+/** Every tensor in a model's output (a tensor, or a record or list of them), in a fixed order: records by key. */
+export function outputTensors(output: unknown): tf.Tensor[] {
+  if (output instanceof tf.Tensor) return [output];
+  if (Array.isArray(output)) return output.flatMap(outputTensors);
+  if (output !== null && typeof output === 'object') return Object.keys(output).sort().flatMap((k) => outputTensors((output as Record<string, unknown>)[k]));
+  return [];
+}
+
+/** The values of every tensor in a model's output (see `outputTensors`), which it disposes. */
+export async function outputValues(output: unknown): Promise<Float32Array[]> {
+  const tensors = outputTensors(output);
+  const values = await Promise.all(tensors.map(async (t) => Float32Array.from(await t.data())));
+  tf.dispose(tensors);
+  return values;
+}
+
+/**
+ * Throws unless `fuseForInference(model)` keeps every output of `forward()` to 1e-4 relative and holds
+ * nothing but a folded weight and bias per convolution with a BatchNorm folded in, which `unfuse` frees.
+ * Leaves the model unfused.
+ */
+export async function expectFusionKeepsOutputs(model: Module<any, any>, forward: () => unknown, label: string, inputShape?: number[]): Promise<void> {
+  const expected = await outputValues(forward());
+  const before = liveTensors();
+  try {
+    fuseForInference(model, inputShape);
+    const actual = await outputValues(forward());
+    if (actual.length !== expected.length) throw new Error(`${label} fused: ${actual.length} outputs, unfused ${expected.length}`);
+    actual.forEach((values, i) => expectClose(values, expected[i]!, 1e-4, `${label} fused, output ${i}`));
+    const folded = model.namedModules().filter(([, m]) => m instanceof Conv2d && m.fold?.batchNorm).length;
+    if (liveTensors() !== before + 2 * folded) throw new Error(`${label} fused: ${liveTensors() - before} tensors more than unfused, expected ${2 * folded}`);
+    unfuse(model);
+    if (liveTensors() !== before) throw new Error(`${label}: ${liveTensors() - before} tensors left after unfuse`);
+  } finally {
+    unfuse(model);
+  }
 }

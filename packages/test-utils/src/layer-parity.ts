@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Flatten, Identity, Linear, LocalResponseNorm, MaxPool2d,
-  type HostTensor, type Module, ReLU, Sequential, type StateDict, fromTorchLayout, readSafetensors,
+  type HostTensor, type Module, ReLU, Sequential, type StateDict, crossEntropy, fromTorchLayout, readSafetensors,
 } from '@convkit/core';
 
 /**
@@ -148,4 +148,14 @@ export async function runLayerParity(fixtures: string, tolerance: number, filter
     }
   }
   return { cases: cases.length, comparisons, worstRelativeError: worst, failures };
+}
+
+/** The cross-entropy loss of `model` on (x, labels) and the gradient of each parameter, by name: one train step's numbers, for comparing backends. */
+export async function lossAndGradients(model: Module<tf.Tensor, unknown>, x: tf.Tensor, labels: tf.Tensor): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+  const { value, grads } = tf.variableGrads(() => crossEntropy(model.call(x) as tf.Tensor, labels), model.trainableVariables());
+  const out = new Map<string, Float32Array>();
+  for (const [name, v] of model.namedParameters()) out.set(name, Float32Array.from(await grads[v.name]!.data()));
+  const loss = (await value.data())[0]!;
+  tf.dispose([value, ...Object.values(grads)]);
+  return { loss, grads: out };
 }

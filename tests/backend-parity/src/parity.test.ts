@@ -1,12 +1,12 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Module, availableBackends, createModel, crossEntropy, deterministicStateDict, listModels } from '@convkit/core';
+import { type Module, availableBackends, createModel, deterministicStateDict, listModels } from '@convkit/core';
 import '@convkit/classifiers';
 import '@convkit/segmentation';
 import '@convkit/detection';
-import { closeness, liveTensors, testBackends, useBackend } from '@convkit/test-utils';
-import { relativeError, runLayerParity } from '@convkit/test-utils/layer-parity';
+import { closeness, liveTensors, outputTensors, outputValues, testBackends, useBackend } from '@convkit/test-utils';
+import { lossAndGradients, relativeError, runLayerParity } from '@convkit/test-utils/layer-parity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -20,20 +20,9 @@ const native = all.filter((b) => b !== 'cpu' && b !== 'wasm');
 const statuses = await availableBackends();
 for (const s of statuses) if (!s.available && s.name !== 'cpu' && s.name !== 'wasm') console.log(`backend ${s.name} is not available, so its parity tests are skipped: ${s.reason}`);
 
-/** Every tensor in a model's output (a tensor, or a record or list of them), in a fixed order. */
-function tensorsOf(output: unknown): tf.Tensor[] {
-  if (output instanceof tf.Tensor) return [output];
-  if (Array.isArray(output)) return output.flatMap(tensorsOf);
-  if (output !== null && typeof output === 'object') return Object.keys(output).sort().flatMap((k) => tensorsOf((output as Record<string, unknown>)[k]));
-  return [];
-}
-
 async function forward(model: Module<tf.Tensor, unknown>, x: tf.Tensor): Promise<{ shapes: number[][]; values: Float32Array[] }> {
   const out = model.call(x);
-  const tensors = tensorsOf(out);
-  const result = { shapes: tensors.map((t) => t.shape), values: await Promise.all(tensors.map(async (t) => Float32Array.from(await t.data()))) };
-  tf.dispose(tensors);
-  return result;
+  return { shapes: outputTensors(out).map((t) => t.shape), values: await outputValues(out) };
 }
 
 describe.each(native)('%s', (backend) => {
@@ -55,14 +44,7 @@ describe.each(native)('%s', (backend) => {
     const x = tf.randomNormal([8, 16, 16, 3], 0, 1, 'float32', 3);
     const labels = tf.tensor1d([1, 7, 0, 9, 3, 5, 2, 8], 'int32');
     const buffers = await Promise.all(model.namedBuffers().map(async ([, b]) => ({ b, data: await b.data() })));
-    const step = async () => {
-      const { value, grads } = tf.variableGrads(() => crossEntropy(model.call(x) as tf.Tensor, labels), model.trainableVariables());
-      const out = new Map<string, Float32Array>();
-      for (const [name, v] of model.namedParameters()) out.set(name, Float32Array.from(await grads[v.name]!.data()));
-      const loss = (await value.data())[0]!;
-      tf.dispose([value, ...Object.values(grads)]);
-      return { loss, grads: out };
-    };
+    const step = () => lossAndGradients(model, x, labels);
     const cpu = await step();
     for (const { b, data } of buffers) tf.tidy(() => b.assign(tf.tensor(data, b.shape, b.dtype)));
     await useBackend(backend);

@@ -344,7 +344,8 @@ export class OnednnBackend extends MathBackendCPU {
       for (const input of entry.pending?.inputs ?? []) this.disposeData(input);
       if (entry.blocked) {
         this.layoutBytes -= entry.blocked.buffer.byteLength;
-        if (!entry.blocked.exposed) this.recycle(entry.blocked.buffer);
+        // A forced free is tfjs moving the data to another backend: a pending output may still read this buffer.
+        if (!entry.blocked.exposed && !force) this.recycle(entry.blocked.buffer);
       }
       for (const buffer of entry.derived?.values() ?? []) this.derivedBytes -= buffer.byteLength;
     }

@@ -201,11 +201,16 @@ export class FasterRCNNFPN extends Module<tf.Tensor, { scores: tf.Tensor2D; delt
       const batch = { data: keepSteps ? await list.tensors.data() as Float32Array : new Float32Array(0), shape, imageSizes: list.imageSizes };
       const levels = this.backbone.call(list.tensors);
       tensors.push(...levels);
+      // On a synchronous backend (cpu, onednn) each stage is seconds of blocking work at full size: between
+      // stages, timers and I/O get a turn (a server's other requests, a test runner's heartbeat).
+      await nextTask();
       const { proposals, head } = await this.rpn.propose(levels, [shape[1], shape[2]], list.imageSizes);
       tf.dispose(head.flatMap((h) => [h.objectness, h.deltas]));
       const rois = roisOf(proposals);
+      await nextTask();
       const { scores, deltas } = this.roiHeads.call({ levels: levels.slice(0, 4), rois, imageSizes: list.imageSizes });
       tensors.push(scores, deltas);
+      await nextTask();
       const found = await postprocessDetections(scores, deltas, rois, images.length, list.imageSizes, this.roiHeads.coder, { ...this.postprocessOptions, ...options });
       const detections = found.map((d, i) => ({ ...d, boxes: this.transform.postprocessBoxes(d.boxes, list, i) }));
       return { batch, proposals: proposals.map((p) => p.boxes), detections };
@@ -249,3 +254,8 @@ registerModel({
   reference: { params: 41_755_286, gmacs: 134.38, source: 'torchvision model metadata (COCO_V1)' },
   create: (options = {}) => fasterrcnnResnet50Fpn(options as FasterRCNNFPNOptions),
 });
+
+/** Resolves after the event loop has run what is waiting (a macrotask, unlike an awaited promise). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

@@ -74,6 +74,7 @@ const BACKEND_PACKAGES: Record<string, string> = {
   wasm: '@convkit/backend-wasm',
   onednn: '@convkit/backend-onednn',
   webgl: '@convkit/backend-webgl',
+  webgpu: '@convkit/backend-webgpu',
   cuda: '@convkit/backend-cuda',
   tensorflow: '@convkit/backend-tfjs-node',
 };

@@ -15,3 +15,5 @@ export {
   densenet121, densenet161, densenet169, densenet201,
 } from './densenet/index.js';
 export { type Digits, loadDigits, splitDigits } from './datasets/digits.js';
+export { IMAGENET_CATEGORIES } from './imagenet-categories.js';
+export { imagenetEval } from './imagenet-eval.js';

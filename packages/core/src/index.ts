@@ -33,6 +33,12 @@ export {
   registerBackendPlugin, registeredBackendPlugins, availableBackends, useBackend, currentEnvironment,
   type BackendPlugin, type BackendStatus, type Availability, type Environment,
 } from './backend.js';
+export { IMAGENET_MEAN, IMAGENET_STD } from './preprocessing/imagenet.js';
+export { VOC_CATEGORIES } from './preprocessing/voc.js';
+export { resizeBilinearAntialiased, resizedSize } from './preprocessing/resize.js';
+export {
+  preprocess, applyPreprocessing, type Preprocessing, type ImageBytes, type PreprocessedImage,
+} from './preprocessing/preprocess.js';
 export {
   registerModel, listModels, getModelEntry, createModel,
   type ModelEntry, type ModelReference, type CreateModelOptions, type Task,

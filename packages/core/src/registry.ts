@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Module } from './module.js';
+import type { Preprocessing } from './preprocessing/preprocess.js';
 
 export type Task = 'classification' | 'segmentation' | 'detection';
 
@@ -13,6 +14,8 @@ export interface ModelReference {
 
 export interface CreateModelOptions {
   numClasses?: number;
+  /** Input channels, for entries with `anyInChannels` (a grey or an RGB data set); the others take `inputShape[2]`. */
+  inChannels?: number;
   [option: string]: unknown;
 }
 
@@ -25,10 +28,19 @@ export interface ModelEntry {
   description: string;
   /** The input the model is published at: [H, W, C]. */
   inputShape: [number, number, number];
+  /** Whether `create({ inChannels })` builds the model for any number of input channels. */
+  anyInChannels?: boolean;
   /** The smallest square input side the model accepts. */
   minInputSize: number;
   numClasses: number;
   reference?: ModelReference;
+  /** How an image becomes this model's input at evaluation, as torchvision's `weights.transforms()`. */
+  preprocessing?: Preprocessing;
+  /**
+   * The names of the `numClasses` classes by output index, as torchvision's `weights.meta['categories']`:
+   * the data set the published or bundled weights were trained on.
+   */
+  categories?: readonly string[];
   create(options?: CreateModelOptions): Module<tf.Tensor, unknown>;
 }
 
@@ -38,6 +50,9 @@ const entryOfModel = new WeakMap<Module<any, any>, ModelEntry>();
 
 export function registerModel(entry: ModelEntry): void {
   if (models.has(entry.name)) throw new Error(`model '${entry.name}' is registered twice`);
+  if (entry.categories && entry.categories.length !== entry.numClasses) {
+    throw new Error(`model '${entry.name}' has ${entry.numClasses} classes but names ${entry.categories.length} categories`);
+  }
   const registered: ModelEntry = {
     ...entry,
     create: (options) => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   Conv2d, Dropout, Flatten, LayerInputError, Linear, LocalResponseNorm, MaxPool2d, Module, ReLU, Sequential, normal, registerModel,
 } from '@convkit/core';
+import { imagenetEval } from '../imagenet-eval.js';
 
 /**
  * The paper's response normalisation, applied within each tower: each GPU normalised only the kernel maps
@@ -103,6 +104,7 @@ registerModel({
   inputShape: [227, 227, 3],
   minInputSize: 227,
   numClasses: 1000,
+  ...imagenetEval(227),
   reference: { source: 'Krizhevsky et al. 2012, Figure 2 and Section 3 (the paper: "60 million parameters"); no torchvision twin' },
   create: (options = {}) => alexnetPaper(options as AlexNetPaperOptions),
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdaptiveAvgPool2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential, registerModel } from '@convkit/core';
+import { imagenetEval } from '../imagenet-eval.js';
 
 export interface AlexNetOptions {
   numClasses?: number;
@@ -55,6 +56,7 @@ registerModel({
   inputShape: [224, 224, 3],
   minInputSize: 63,
   numClasses: 1000,
+  ...imagenetEval(224),
   reference: { params: 61_100_840, gmacs: 0.714, source: 'torchvision 0.14 AlexNet_Weights.IMAGENET1K_V1 metadata' },
   create: (options = {}) => alexnet(options as AlexNetOptions),
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AvgPool2d, BatchNorm2d, Conv2d, Linear, MaxPool2d, Module, ReLU, Sequential, normal, registerModel } from '@convkit/core';
+import { imagenetEval } from '../imagenet-eval.js';
 
 /**
  * One BN-ReLU-Conv(1x1)-BN-ReLU-Conv(3x3) layer of DenseNet-BC: it reads the concatenation of every
@@ -186,6 +187,7 @@ for (const name of Object.keys(CONFIGS) as DenseNetName[]) {
     // conv0, pool0 and three 2x2 average pools: below 29 the last transition gets a 1x1 map (as torchvision).
     minInputSize: 29,
     numClasses: 1000,
+    ...imagenetEval(224),
     reference: { ...PUBLISHED[name], source: 'torchvision 0.14 model metadata (IMAGENET1K_V1)' },
     create: (options = {}) => new DenseNet(CONFIGS[name], options as DenseNetOptions),
   });

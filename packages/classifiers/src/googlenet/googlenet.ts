@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   AdaptiveAvgPool2d, BatchNorm2d, Concat, Conv2d, type Conv2dOptions, Dropout, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential,
-  normal, registerModel,
+  IMAGENET_MEAN, IMAGENET_STD, normal, registerModel,
 } from '@convkit/core';
+import { imagenetEval } from '../imagenet-eval.js';
 
 /** Convolution without bias, BatchNorm (eps 0.001, as the TensorFlow original) and ReLU: `conv`, `bn`. */
 export class BasicConv2d extends Module {
@@ -104,9 +105,6 @@ export interface GoogLeNetOptions {
   dropout?: number;
   dropoutAux?: number;
 }
-
-const IMAGENET_MEAN = [0.485, 0.456, 0.406];
-const IMAGENET_STD = [0.229, 0.224, 0.225];
 
 /**
  * GoogLeNet (Inception v1, Szegedy et al. 2014) exactly as torchvision builds it, BatchNorm included.
@@ -216,6 +214,7 @@ registerModel({
   inputShape: [224, 224, 3],
   minInputSize: 15,
   numClasses: 1000,
+  ...imagenetEval(224),
   reference: {
     params: 13_004_888,
     gmacs: 1.498,

@@ -41,7 +41,11 @@ registerModel({
   description: 'LeNet-5 (LeCun et al. 1998), the textbook 32x32 digit classifier',
   inputShape: [32, 32, 1],
   minInputSize: 32,
+  anyInChannels: true,
   numClasses: 10,
+  // The bundled weights' data set: scikit-learn's digits, light strokes on black, already in [0, 1].
+  preprocessing: { colour: 'grey', resize: [32, 32], mean: [0], std: [1] },
+  categories: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   reference: { params: 61706, source: 'LeCun et al. 1998, with C3 fully connected (the paper: 60,000 trainable parameters with its sparse C3)' },
-  create: (options = {}) => lenet5({ numClasses: options.numClasses }),
+  create: (options = {}) => lenet5({ numClasses: options.numClasses, inChannels: options.inChannels }),
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential, registerModel } from '@convkit/core';
 import { BasicBlock, type BlockType, Bottleneck, type NormLayer, initResidualWeights, projection } from './blocks.js';
+import { imagenetEval } from '../imagenet-eval.js';
 
 export interface ResNetOptions {
   numClasses?: number;
@@ -151,6 +152,7 @@ for (const name of Object.keys(STAGES) as ResNetName[]) {
     // Every stride-2 layer is padded, so even a 1x1 input reaches the global pool as 1x1.
     minInputSize: 1,
     numClasses: 1000,
+    ...imagenetEval(224),
     reference: { ...PUBLISHED[name], source: 'torchvision 0.14 model metadata (IMAGENET1K_V1)' },
     create: (options = {}) => resnet(name, options as ResNetOptions),
   });

@@ -3,6 +3,7 @@ import {
   AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential,
   kaimingNormalFanOut, normal, registerModel,
 } from '@convkit/core';
+import { imagenetEval } from '../imagenet-eval.js';
 
 /** A VGG configuration: output widths of the 3x3 convolutions in order, 'M' for a 2x2 max pool. */
 export type VggConfig = (number | 'M')[];
@@ -158,6 +159,7 @@ for (const v of VARIANTS) {
     inputShape: [224, 224, 3],
     minInputSize: 32,
     numClasses: 1000,
+    ...imagenetEval(224),
     reference: { params: v.params, gmacs: v.gmacs, source: `torchvision ${v.name} IMAGENET1K_V1 metadata (num_params, GFLOPS)` },
     create: (options = {}) => v.build(options as VGGOptions),
   });

@@ -30,6 +30,10 @@ export { fuseForInference, unfuse, type FusionSummary } from './fuse.js';
 export { crossEntropy, smoothL1Loss, mseLoss, trainStep } from './train.js';
 export { adamStateDict, loadAdamStateDict } from './optimizer-state.js';
 export {
+  writeCheckpoint, readCheckpoint, optimizerStatePath, CheckpointError, CHECKPOINT_FORMAT,
+  type CheckpointFiles, type CheckpointInfo, type EpochRecord, type ReadCheckpoint, type TrainSettings,
+} from './checkpoint.js';
+export {
   registerBackendPlugin, registeredBackendPlugins, availableBackends, useBackend, currentEnvironment,
   type BackendPlugin, type BackendStatus, type Availability, type Environment,
 } from './backend.js';

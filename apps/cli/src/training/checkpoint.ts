@@ -1,156 +1,38 @@
-import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import type * as tf from '@tensorflow/tfjs-core';
-import { type Module, type StateDict, adamStateDict, readSafetensors, writeSafetensors } from '@convkit/core';
+import {
+  type CheckpointFiles, type CheckpointInfo, type Module, type ReadCheckpoint, CheckpointError,
+  readCheckpoint as readCheckpointWith, writeCheckpoint as writeCheckpointWith,
+} from '@convkit/core';
 import { CliError } from '../cli-error.js';
 import { writeOutputFiles } from '../files.js';
 import { readWeightsFile } from '../weights.js';
-import type { TrainSettings } from './trainer.js';
 
-/** One point of the learning curve; epoch 0 is the model before training (no loss). */
-export interface EpochRecord {
-  epoch: number;
-  loss: number | null;
-  metric: number;
-  stepLosses?: number[];
-}
-
-/** What a checkpoint says about its run, in the safetensors header's string-only `__metadata__`. */
-export interface CheckpointInfo extends TrainSettings {
-  model: string;
-  data: string;
-  epoch: number;
-  metricName: string;
-  classes: readonly string[];
-  history: EpochRecord[];
-}
-
-const FORMAT = 'convkit-checkpoint/1';
+export { type CheckpointInfo, type EpochRecord, optimizerStatePath } from '@convkit/core';
 
 /**
- * Where a checkpoint's optimizer state lives: beside it, `<name>.adam.safetensors`, so that the checkpoint
- * itself stays a plain state dict that loads into the model anywhere (as PyTorch keeps `optimizer.state_dict()`
- * apart from `model.state_dict()`).
+ * Node's side of core's checkpoint format: files checked before they are read (a folder, a device or a
+ * file too large is one line), and written through temporaries renamed in order, removed on SIGINT/SIGTERM.
  */
-export function optimizerStatePath(checkpoint: string): string {
-  return checkpoint.replace(/(\.safetensors)?$/, '.adam.safetensors');
+const nodeFiles: CheckpointFiles = {
+  async read(path, what) {
+    if (what === 'optimizer state' && !(await access(path).then(() => true, () => false))) return null;
+    return readWeightsFile(path, what);
+  },
+  writeAll: (files) => writeOutputFiles(files),
+};
+
+/** core's `writeCheckpoint`, written atomically: an interrupted write leaves neither file (nor any temporary). */
+export function writeCheckpoint(path: string, model: Module<any, any>, info: CheckpointInfo, optimizer: tf.AdamOptimizer): Promise<void> {
+  return writeCheckpointWith(path, model, info, optimizer, nodeFiles);
 }
 
-/**
- * The model's weights (PyTorch names and layouts) and the run's state, with the optimizer's state beside
- * it bound to it by the checkpoint's SHA-256. Both are written under temporary names and renamed, the
- * checkpoint last: a checkpoint that exists always has its own optimizer state, and an interrupted write
- * leaves neither (nor any temporary file).
- */
-export async function writeCheckpoint(path: string, model: Module<any, any>, info: CheckpointInfo, optimizer: tf.AdamOptimizer): Promise<void> {
-  const metadata: Record<string, string> = {
-    format: FORMAT,
-    model: info.model,
-    data: info.data,
-    epoch: String(info.epoch),
-    batch_size: String(info.batchSize),
-    learning_rate: String(info.learningRate),
-    seed: String(info.seed),
-    metric: info.metricName,
-    classes: JSON.stringify(info.classes),
-    history: JSON.stringify(info.history),
-  };
-  const checkpoint = writeSafetensors(await model.stateDict(), metadata);
-  const state = writeSafetensors(await adamStateDict(optimizer, model), { format: FORMAT, checkpoint: info.model, checkpoint_sha256: sha256(checkpoint) });
-  await writeOutputFiles([[optimizerStatePath(path), state], [path, checkpoint]]);
-}
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/**
- * Reads a checkpoint. A safetensors file without convkit's metadata (weights from elsewhere) gives
- * info null: training then starts at epoch 1 from those weights. `model` is the model the file names
- * in its metadata, when it names one; `optimizer` the state beside it, null when there is none. Every
- * setting in the metadata is checked (a batch size of 0 or -4 would train nothing or wrongly), and the
- * optimizer state must be the one written with this checkpoint.
- */
-export async function readCheckpoint(path: string): Promise<{ tensors: StateDict; info: CheckpointInfo | null; model: string | null; optimizer: StateDict | null }> {
-  const bytes = await readWeightsFile(path, 'checkpoint');
-  let parsed: ReturnType<typeof readSafetensors>;
+/** core's `readCheckpoint` from disk; what is wrong with either file is a one-line CliError. */
+export async function readCheckpoint(path: string): Promise<ReadCheckpoint> {
   try {
-    parsed = readSafetensors(bytes);
+    return await readCheckpointWith(path, nodeFiles);
   } catch (error) {
-    throw new CliError(`cannot read checkpoint '${path}': ${(error as Error).message}`);
+    if (error instanceof CheckpointError) throw new CliError(error.message);
+    throw error;
   }
-  const m = parsed.metadata;
-  if (m.format === undefined) return { tensors: parsed.tensors, info: null, model: m.model ?? null, optimizer: null };
-  if (m.format !== FORMAT) throw new CliError(`checkpoint '${path}' is in format '${m.format}'; this convkit reads '${FORMAT}'`);
-  let info: CheckpointInfo;
-  try {
-    info = parseInfo(m);
-  } catch (error) {
-    throw new CliError(`checkpoint '${path}' has broken metadata: ${(error as Error).message}`);
-  }
-  return { tensors: parsed.tensors, info, model: info.model, optimizer: await readOptimizerState(path, sha256(bytes)) };
-}
-
-function parseInfo(m: Record<string, string>): CheckpointInfo {
-  const text = (key: string) => {
-    if (m[key] === undefined) throw new Error(`'${key}' is missing`);
-    return m[key];
-  };
-  const number = (key: string, valid: (n: number) => boolean, what: string) => {
-    const value = Number(text(key));
-    if (text(key).trim() === '' || !valid(value)) throw new Error(`'${key}' is '${m[key]}', not ${what}`);
-    return value;
-  };
-  const json = (key: string) => {
-    try {
-      return JSON.parse(text(key)) as unknown;
-    } catch {
-      throw new Error(`'${key}' is not JSON`);
-    }
-  };
-  const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-  const classes = json('classes');
-  if (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string')) throw new Error("'classes' is not a list of names");
-  const history = json('history');
-  const isRecord = (r: unknown) => {
-    const e = r as Partial<EpochRecord> | null;
-    return typeof e === 'object' && e !== null && Number.isInteger(e.epoch) && isNumber(e.metric) && (e.loss === null || isNumber(e.loss)) &&
-      (e.stepLosses === undefined || (Array.isArray(e.stepLosses) && e.stepLosses.every(isNumber)));
-  };
-  if (!Array.isArray(history)) throw new Error("'history' is not a list of epochs");
-  const broken = history.findIndex((r) => !isRecord(r));
-  if (broken >= 0) throw new Error(`'history' entry ${broken} is not an epoch record ({epoch, loss, metric})`);
-  return {
-    model: text('model'),
-    data: text('data'),
-    epoch: number('epoch', (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
-    batchSize: number('batch_size', (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
-    learningRate: number('learning_rate', (n) => Number.isFinite(n) && n > 0, 'a positive number'),
-    seed: number('seed', (n) => Number.isSafeInteger(n) && n >= 0, 'a non-negative integer'),
-    metricName: text('metric'),
-    classes,
-    history: history as EpochRecord[],
-  };
-}
-
-async function readOptimizerState(checkpoint: string, checkpointSha256: string): Promise<StateDict | null> {
-  const path = optimizerStatePath(checkpoint);
-  try {
-    await access(path);
-  } catch {
-    return null;
-  }
-  let parsed: ReturnType<typeof readSafetensors>;
-  try {
-    parsed = readSafetensors(await readWeightsFile(path, 'optimizer state'));
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`cannot read optimizer state '${path}': ${(error as Error).message}`);
-  }
-  const bound = parsed.metadata.checkpoint_sha256;
-  if (bound !== checkpointSha256) {
-    throw new CliError(
-      `optimizer state '${path}' ${bound === undefined ? 'names no checkpoint' : 'was written with another checkpoint'}, not '${checkpoint}' ` +
-        '(an interrupted run or two runs in one folder); resume from its own checkpoint, or remove it to start Adam afresh',
-    );
-  }
-  return parsed.tensors;
 }

@@ -1,12 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Module, type ModelEntry, crossEntropy, seededRandom, shuffledIndices, trainStep } from '@convkit/core';
+import { type Module, type ModelEntry, type TrainSettings, crossEntropy, seededRandom, shuffledIndices, trainStep } from '@convkit/core';
 
-/** Hyper-parameters of one run; every epoch derives its batch order from `seed` and its own number. */
-export interface TrainSettings {
-  batchSize: number;
-  learningRate: number;
-  seed: number;
-}
+export type { TrainSettings } from '@convkit/core';
 
 export interface EpochResult {
   /** Mean training loss over the epoch's steps. */

@@ -16,17 +16,19 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { type Module, createModel, crossEntropy, deterministicStateDict, getModelEntry, listModels, useBackend } from '@convkit/core';
+import { type Module, createModel, deterministicStateDict, getModelEntry, listModels, useBackend } from '@convkit/core';
 import '@convkit/backend-cpu';
 import '@convkit/backend-wasm';
 import '@convkit/classifiers';
 import '@convkit/segmentation';
 import '@convkit/detection';
 import { NATIVE_KERNELS, TF32_FLAG, cudaAvailability, fallbacksSeen, loadAddon } from '@convkit/backend-cuda';
-import { relativeError, runLayerParity } from '../../packages/test-utils/src/layer-parity.js';
+import { LAYER_TOLERANCE, closeness, lossAndGradients, runLayerParity, summarizeParity } from '../../packages/test-utils/src/layer-parity/index.js';
+import { readLayerFixtures } from '../../packages/test-utils/src/layer-parity/node.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -48,7 +50,6 @@ const target = dry ? 'wasm' : 'cuda';
 const only = opts.only?.split(',');
 const FP32_TOLERANCE = 1e-4;
 const TF32_TOLERANCE = 3e-3;
-const LAYER_TOLERANCE = 1e-5;
 const SPEED_MODELS = ['alexnet', 'vgg16', 'googlenet', 'resnet50', 'densenet121'];
 const SPEED_BATCHES = dry ? [1, 2] : [1, 32];
 const SPEED_SIZE = dry ? 64 : 224;
@@ -130,8 +131,9 @@ log(`backend ${tf.getBackend()}`);
 
 await section('layers', async (out) => {
   await useBackend(target);
-  const result = await runLayerParity(join(repo, 'packages/core/src/layers/fixtures'), LAYER_TOLERANCE);
-  Object.assign(out, result, { tolerance: LAYER_TOLERANCE });
+  const fixtures = await readLayerFixtures(pathToFileURL(join(repo, 'packages/core/src/layers/fixtures/')));
+  const { worst, ...result } = summarizeParity(await runLayerParity(target, fixtures));
+  Object.assign(out, result, { worst: Object.fromEntries(worst), tolerance: LAYER_TOLERANCE });
 });
 
 await section('leak', async (out) => {
@@ -231,8 +233,8 @@ await section('zoo', async (out) => {
       setTf32(true);
       const tf32 = await forwardValues(model, x);
       setTf32(false);
-      const e32 = Math.max(...fp32.map((v, i) => relativeError(v, reference[i]!)));
-      const eTf = Math.max(...tf32.map((v, i) => relativeError(v, reference[i]!)));
+      const e32 = Math.max(...fp32.map((v, i) => closeness(v, reference[i]!).maxRelativeError));
+      const eTf = Math.max(...tf32.map((v, i) => closeness(v, reference[i]!).maxRelativeError));
       const finite = reference.every((v) => v.every(Number.isFinite));
       rows.push({ model: name, size, fp32: e32, tf32: eTf, finite, seconds: Math.round((performance.now() - started) / 100) / 10 });
       if (!(e32 <= FP32_TOLERANCE)) failures.push(`${name} fp32 ${e32.toExponential(2)}`);
@@ -261,14 +263,7 @@ await section('train', async (out) => {
   model.train(true);
   const x = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 3);
   const labels = tf.tensor1d([1, 7, 0, 999, 3, 500, 42, 8], 'int32');
-  const gradients = async () => {
-    const { value, grads } = tf.variableGrads(() => crossEntropy(model.call(x) as tf.Tensor, labels), model.trainableVariables());
-    const result = new Map<string, Float32Array>();
-    for (const [name, v] of model.namedParameters()) if (grads[v.name]) result.set(name, Float32Array.from(await grads[v.name]!.data()));
-    const loss = (await value.data())[0]!;
-    tf.dispose([value, ...Object.values(grads)]);
-    return { loss, grads: result };
-  };
+  const gradients = () => lossAndGradients(model, x, labels);
   // Train-mode BatchNorm updates running statistics: restore them between the two runs.
   const buffers = await Promise.all(model.namedBuffers().map(async ([, b]) => ({ b, data: await b.data() })));
   const cpu = await gradients();
@@ -278,7 +273,8 @@ await section('train', async (out) => {
   const gpu = await gradients();
   let worst = { error: 0, name: '' };
   for (const [name, expected] of cpu.grads) {
-    const e = relativeError(gpu.grads.get(name) ?? new Float32Array(0), expected);
+    const actual = gpu.grads.get(name);
+    const e = actual ? closeness(actual, expected).maxRelativeError : Infinity;
     if (e > worst.error) worst = { error: e, name };
   }
   const lossError = Math.abs(gpu.loss - cpu.loss) / Math.abs(cpu.loss);

@@ -1,11 +1,10 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createModel, deterministicStateDict } from '@convkit/core';
 import '@convkit/classifiers';
 import { describe, expect, it } from 'vitest';
-import { lossAndGradients, relativeError, runLayerParity } from '@convkit/test-utils/layer-parity';
+import { closeness, lossAndGradients, runLayerParity, summarizeParity } from '@convkit/test-utils/layer-parity';
+import { readLayerFixtures } from '@convkit/test-utils/layer-parity/node';
 import { referenceAddon } from '../test/reference-addon.js';
 import { CudaBackend } from './backend.js';
 import { fallbacksSeen } from './kernels/cpu-fallback.js';
@@ -20,13 +19,13 @@ import { registerCudaKernels } from './kernels/register.js';
 const addon = referenceAddon();
 registerCudaKernels();
 tf.registerBackend('cuda', () => new CudaBackend(addon), 0);
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'core', 'src', 'layers', 'fixtures');
+const fixtures = await readLayerFixtures();
 
 describe('convkit layers on the cuda backend class', () => {
-  it('match core\'s PyTorch fixtures: outputs, input and parameter gradients to 1e-5', async () => {
+  it('match core\'s PyTorch fixtures: outputs, running statistics, input and parameter gradients, losses to 1e-5', async () => {
     await tf.setBackend('cuda');
     const before = tf.memory().numTensors;
-    const result = await runLayerParity(fixtures, 1e-5);
+    const result = summarizeParity(await runLayerParity('cuda', fixtures));
     console.log(`${result.cases} cases, ${result.comparisons} comparisons, largest error ${result.worstRelativeError.toExponential(2)} of the largest value`);
     expect(result.failures).toEqual([]);
     expect(result.cases).toBeGreaterThan(50);
@@ -47,7 +46,7 @@ describe('convkit layers on the cuda backend class', () => {
     await tf.setBackend('cuda');
     const cuda = await run();
     expect(Math.abs(cuda.loss - cpu.loss) / Math.abs(cpu.loss)).toBeLessThan(1e-5);
-    const worst = Math.max(...[...cpu.grads].map(([name, g]) => relativeError(cuda.grads.get(name)!, g)));
+    const worst = Math.max(...[...cpu.grads].map(([name, g]) => closeness(cuda.grads.get(name)!, g).maxRelativeError));
     console.log(`ResNet-18 train step: loss ${cuda.loss} (cpu ${cpu.loss}), largest gradient error ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(1e-4);
     expect(fallbacksSeen()).toEqual([]);

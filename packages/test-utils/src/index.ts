@@ -5,6 +5,7 @@ import { Conv2d, type Module, availableBackends, fuseForInference, torchShape, u
 import '@convkit/backend-cpu';
 import '@convkit/backend-wasm';
 import '@convkit/backend-onednn';
+import { expectClose } from './layer-parity/closeness.js';
 
 // Test files run in parallel workers on few cores: OpenMP threads that spin between kernels would take
 // turns from the other workers (backend-onednn's README). libgomp reads this when oneDNN first loads.
@@ -22,41 +23,9 @@ export async function testBackends(): Promise<string[]> {
 
 export { useBackend };
 
-export interface Closeness {
-  /** Largest |a - b| / (max |b| over the tensor), the tolerance measure the tests state. */
-  maxRelativeError: number;
-  maxAbsoluteError: number;
-}
+export { type Closeness, closeness, expectClose, nchwToNhwc } from './layer-parity/closeness.js';
 
-/** Compares values against a reference, scaling the error by the reference's largest magnitude. */
-export function closeness(actual: ArrayLike<number>, expected: ArrayLike<number>): Closeness {
-  if (actual.length !== expected.length) throw new Error(`length ${actual.length} != expected ${expected.length}`);
-  let scale = 0;
-  let maxAbs = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
-  for (let i = 0; i < expected.length; i++) {
-    const d = Math.abs(actual[i]! - expected[i]!);
-    if (!(d <= maxAbs)) maxAbs = Number.isNaN(d) ? Infinity : Math.max(maxAbs, d);
-  }
-  return { maxAbsoluteError: maxAbs, maxRelativeError: maxAbs / (scale || 1) };
-}
-
-/** Throws with the measured error unless `actual` is within `relativeTolerance` of `expected`. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, relativeTolerance: number, what = 'values'): void {
-  const c = closeness(actual, expected);
-  if (!(c.maxRelativeError <= relativeTolerance)) {
-    throw new Error(`${what}: max relative error ${c.maxRelativeError.toExponential(2)} > ${relativeTolerance} (max abs ${c.maxAbsoluteError.toExponential(2)})`);
-  }
-}
-
-/** NCHW host data (PyTorch's layout) to NHWC, for comparing against PyTorch outputs. */
-export function nchwToNhwc(data: ArrayLike<number>, [n, c, h, w]: number[]): Float32Array {
-  const out = new Float32Array(n! * c! * h! * w!);
-  for (let b = 0; b < n!; b++) for (let ch = 0; ch < c!; ch++) for (let y = 0; y < h!; y++) for (let x = 0; x < w!; x++) {
-    out[((b * h! + y) * w! + x) * c! + ch] = data[((b * c! + ch) * h! + y) * w! + x]!;
-  }
-  return out;
-}
+export { LAYER_FIXTURES, readLayerFixtures } from './layer-parity/node.js';
 
 /** The number of live tensors, to assert that a block of work leaks none. */
 export function liveTensors(): number {

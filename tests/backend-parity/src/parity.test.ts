@@ -1,12 +1,11 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Module, availableBackends, createModel, deterministicStateDict, listModels } from '@convkit/core';
 import '@convkit/classifiers';
 import '@convkit/segmentation';
 import '@convkit/detection';
 import { closeness, liveTensors, outputTensors, outputValues, testBackends, useBackend } from '@convkit/test-utils';
-import { lossAndGradients, relativeError, runLayerParity } from '@convkit/test-utils/layer-parity';
+import { lossAndGradients, runLayerParity, summarizeParity } from '@convkit/test-utils/layer-parity';
+import { readLayerFixtures } from '@convkit/test-utils/layer-parity/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -14,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * held to the same references: core's PyTorch layer fixtures, wasm's output on every registered model,
  * the cpu backend's gradients on a ResNet-18 train step, and a long run that must leak nothing.
  */
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'packages', 'core', 'src', 'layers', 'fixtures');
+const fixtures = await readLayerFixtures();
 const all = await testBackends();
 const native = all.filter((b) => b !== 'cpu' && b !== 'wasm');
 const statuses = await availableBackends();
@@ -26,10 +25,10 @@ async function forward(model: Module<tf.Tensor, unknown>, x: tf.Tensor): Promise
 }
 
 describe.each(native)('%s', (backend) => {
-  it("passes core's PyTorch layer fixtures: outputs, input and parameter gradients to 1e-5", async () => {
+  it("passes core's PyTorch layer fixtures: outputs, running statistics, input and parameter gradients, losses to 1e-5", async () => {
     await useBackend(backend);
     const before = liveTensors();
-    const result = await runLayerParity(fixtures, 1e-5);
+    const result = summarizeParity(await runLayerParity(backend, fixtures));
     console.log(`${backend}: ${result.cases} layer cases, ${result.comparisons} comparisons, largest error ${result.worstRelativeError.toExponential(2)} of the largest value`);
     expect(result.failures).toEqual([]);
     expect(result.cases).toBeGreaterThan(50);
@@ -49,7 +48,7 @@ describe.each(native)('%s', (backend) => {
     for (const { b, data } of buffers) tf.tidy(() => b.assign(tf.tensor(data, b.shape, b.dtype)));
     await useBackend(backend);
     const ours = await step();
-    const worst = Math.max(...[...cpu.grads].map(([name, g]) => relativeError(ours.grads.get(name)!, g)));
+    const worst = Math.max(...[...cpu.grads].map(([name, g]) => closeness(ours.grads.get(name)!, g).maxRelativeError));
     console.log(`${backend}: ResNet-18 train step loss ${ours.loss} (cpu ${cpu.loss}), largest gradient error ${worst.toExponential(2)}`);
     expect(Math.abs(ours.loss - cpu.loss) / Math.abs(cpu.loss)).toBeLessThan(1e-5);
     expect(worst).toBeLessThan(1e-4);

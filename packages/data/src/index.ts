@@ -23,3 +23,5 @@ export { datasetFromSpec } from './datasets/from-spec.js';
 export { DataLoader, defaultWorkers, type LoaderOptions, type Progress } from './loader/loader.js';
 export type { Batch, Target } from './loader/collate.js';
 export type { Skipped } from './loader/job.js';
+
+export { evaluateCoco, type CocoGroundTruth, type CocoAnnotation, type CocoDetection, type CocoSummary } from './eval/coco-eval.js';

@@ -3,26 +3,28 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChromiumSession, type StaticServer, launchChromium, serveStatic } from '@convkit/browser-test';
+import { LAYER_TOLERANCE } from '@convkit/test-utils/layer-parity';
 import type { Measurement } from './page/compare.js';
 
 /**
- * The layer fixtures and the registered classifiers inside headless Chromium (Debian's package,
- * WebGL 2 in software by SwiftShader), on webgl and on cpu in the same page. The page is test/page/,
+ * The layer fixtures (through @convkit/test-utils/layer-parity, the harness every backend runs) and the
+ * registered classifiers inside headless Chromium (Debian's package, WebGL 2 in software by
+ * SwiftShader), on webgl and on cpu in the same page. The page is test/page/,
  * bundled here with esbuild and served from memory on 127.0.0.1 with the fixture folder of
  * packages/core (read-only).
  *
  * Tolerances are relative: max |a - b| / max |b| over each tensor. Measured in Chromium 156 (Debian),
  * WebGL 2 on SwiftShader, float32 textures:
  * - layer fixtures against PyTorch: cpu 2.0e-7 outputs, 1.7e-6 gradients (as in Node); webgl 2.7e-7 outputs,
- *   1.0e-6 gradients. Both held to 1e-5, the Node suite's tolerance; a GPU whose exp and pow are coarser
- *   than SwiftShader's (GLSL allows it) may need more, and the failure names the case;
+ *   1.0e-6 gradients. Both held to LAYER_TOLERANCE (1e-5), the Node suite's; a GPU whose exp and pow
+ *   are coarser than SwiftShader's (GLSL allows it) may need more, and the failure names the case;
  * - whole classifiers, webgl against cpu, all 26 registered: 1.8e-7 (cifar_resnet44) to 3.8e-6 (vgg19_bn);
  *   held to 1e-4 (docs/web.md has the table);
  * - single modules (transposed convolutions, odd-sized stacks): 3.0e-7, held to 1e-5; pad at rank 6 is exact.
  */
 const TOLERANCE: Record<string, number> = {
-  'cpu layers': 1e-5,
-  'webgl layers': 1e-5,
+  'cpu layers': LAYER_TOLERANCE,
+  'webgl layers': LAYER_TOLERANCE,
   'webgl classifiers': 1e-4,
   'webgl conv transpose': 1e-5,
   'webgl odd sizes': 1e-4,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type ModelEntry, deterministicStateDict, listModels, useBackend } from '@convkit/core';
-import { type Measurement, patternInput, relativeError } from './compare.js';
+import { closeness } from '@convkit/test-utils/layer-parity';
+import { type Measurement, patternInput } from './compare.js';
 import { countBlockingReads, forwardValues } from './readback.js';
 
 /** The side each classifier runs at here: 32 px, or its minimum where that is larger (SwiftShader is slow). */
@@ -27,7 +28,7 @@ export async function compareOnWebgl(entry: ModelEntry, height: number, width: n
     const t1 = performance.now();
     const { result: webgl, blockingReads } = await countBlockingReads(() => forwardValues(model, x));
     m.ms = performance.now() - t1;
-    m.relativeError = relativeError(webgl, cpu);
+    m.relativeError = closeness(webgl, cpu).maxRelativeError;
     if (blockingReads) m.error = `${blockingReads} blocking readbacks (readSync of GPU data) in the forward pass`;
   } catch (error) {
     m.error = String((error as Error).stack ?? error);

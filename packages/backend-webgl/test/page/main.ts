@@ -1,12 +1,12 @@
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { availableBackends, listModels, useBackend } from '@convkit/core';
+import { type LayerFixtures, loadLayerFixtures, runLayerParity } from '@convkit/test-utils/layer-parity';
 import '@convkit/backend-cpu';
 import '@convkit/backend-webgl';
 import '@convkit/classifiers';
 import { type Measurement } from './compare.js';
 import { runClassifiers } from './classifiers.js';
-import { loadFixtures, runLayerParity } from './layer-parity.js';
 import { runPitfalls } from './pitfalls.js';
 
 /** What the Node side (test/browser.test.ts) calls through page.evaluate. */
@@ -28,7 +28,12 @@ const suite = {
     return environment;
   },
   async layers(backend: string) {
-    return show(`layer fixtures on ${backend}`, await runLayerParity(backend, await loadFixtures('/fixtures/')));
+    await useBackend(backend);
+    const measurements = await runLayerParity(backend, await fixtures());
+    return show(`layer fixtures on ${backend}`, measurements.map((m): Measurement => ({
+      backend, suite: 'layers', name: m.name, quantity: m.quantity, relativeError: m.relativeError,
+      error: m.error ?? (m.skipped === undefined ? undefined : `skipped: ${m.skipped}`),
+    })));
   },
   async classifiers(which: string) {
     return show(`classifiers (${which}), webgl vs cpu`, await runClassifiers(which));
@@ -37,6 +42,17 @@ const suite = {
     return show('webgl pitfalls vs cpu', await runPitfalls());
   },
 };
+
+let cached: Promise<LayerFixtures> | undefined;
+/** core's layer fixtures, fetched once from the folder test/browser.test.ts serves. */
+function fixtures(): Promise<LayerFixtures> {
+  cached ??= loadLayerFixtures(async (file) => {
+    const response = await fetch(`/fixtures/${file}`);
+    if (!response.ok) throw new Error(`fixture ${file}: HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  });
+  return cached;
+}
 
 declare global {
   interface Window {

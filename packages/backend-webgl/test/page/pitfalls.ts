@@ -3,7 +3,8 @@ import {
   AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Concat, Conv2d, ConvTranspose2d, type ConvTranspose2dOptions, LocalResponseNorm, MaxPool2d,
   Module, ReLU, Sequential, deterministicStateDict, getModelEntry, listModels, useBackend,
 } from '@convkit/core';
-import { type Measurement, patternInput, relativeError } from './compare.js';
+import { closeness } from '@convkit/test-utils/layer-parity';
+import { type Measurement, patternInput } from './compare.js';
 import { compareOnWebgl } from './classifiers.js';
 import { countBlockingReads, forwardValues } from './readback.js';
 
@@ -21,7 +22,7 @@ async function moduleOnWebgl(suite: string, name: string, build: () => Module, s
     const t0 = performance.now();
     const { result: webgl, blockingReads } = await countBlockingReads(() => forwardValues(module, x));
     m.ms = performance.now() - t0;
-    m.relativeError = relativeError(webgl, cpu);
+    m.relativeError = closeness(webgl, cpu).maxRelativeError;
     if (blockingReads) m.error = `${blockingReads} blocking readbacks`;
   } catch (error) {
     m.error = String((error as Error).stack ?? error);
@@ -129,7 +130,7 @@ async function padHighRank(): Promise<Measurement> {
     const cpu = await run();
     await useBackend('webgl');
     const { result: webgl, blockingReads } = await countBlockingReads(run);
-    m.relativeError = relativeError(webgl, cpu);
+    m.relativeError = closeness(webgl, cpu).maxRelativeError;
     if (blockingReads) m.error = `${blockingReads} blocking readbacks`;
   } catch (error) {
     m.error = String((error as Error).stack ?? error);

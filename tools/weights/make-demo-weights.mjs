@@ -21,9 +21,9 @@ const requireFromCli = createRequire(join(root, 'apps/cli/package.json'));
 const load = (specifier) => import(pathToFileURL(requireFromCli.resolve(specifier)).href);
 
 const tf = await load('@tensorflow/tfjs-core');
-const { crossEntropy, deterministicStateDict, seededRandom, shuffledIndices, trainStep, useBackend, writeSafetensors } = await load('@convkit/core');
+const { crossEntropy, deterministicStateDict, trainStep, useBackend, writeSafetensors } = await load('@convkit/core');
 await load('@convkit/backend-wasm');
-const { lenet5, loadDigits, splitDigits } = await load('@convkit/classifiers');
+const { LENET5_DIGITS_RECIPE, loadDigits, splitDigits, trainLenet5Digits } = await load('@convkit/classifiers');
 const { FCNTiny, makeShapes, meanIoU, pixelAccuracy } = await load('@convkit/segmentation');
 const { detectYolo, evaluateDetections, fasterrcnnSmall, shapesSplits, trainDetector, trainYolo, yoloTiny } = await load('@convkit/detection');
 const { PNG } = await load('pngjs');
@@ -61,40 +61,14 @@ function seconds(start) {
   return Math.round((performance.now() - start) / 100) / 10;
 }
 
-// LeNet-5 on the 8x8 digits, upscaled bilinearly to its 32x32 input; ink is bright (1), paper dark (0).
+// LeNet-5 on the 8x8 digits, upscaled bilinearly to its 32x32 input; ink is bright (1), paper dark (0): the
+// package's own recipe (packages/classifiers/src/lenet/recipe.ts), which `convkit train` runs too.
 {
   const { train, test } = splitDigits(await loadDigits());
-  const upscale = (d) => tf.tidy(() => tf.image.resizeBilinear(tf.tensor4d(d.images, [d.count, 8, 8, 1]), [32, 32]));
-  const xTrain = upscale(train);
-  const xTest = upscale(test);
-  const yTrain = tf.tensor1d(train.labels, 'int32');
-  const model = lenet5();
-  model.loadStateDict(deterministicStateDict(model, 11));
-  const optimizer = tf.train.adam(2e-3);
-  const epochs = 12;
-  const batch = 32;
   const started = performance.now();
-  const losses = [];
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    model.train();
-    const order = shuffledIndices(train.count, seededRandom(100 + epoch));
-    let sum = 0;
-    const steps = Math.floor(train.count / batch);
-    for (let step = 0; step < steps; step++) {
-      const index = tf.tensor1d(order.slice(step * batch, (step + 1) * batch), 'int32');
-      const x = tf.gather(xTrain, index);
-      const y = tf.gather(yTrain, index);
-      sum += await trainStep(model, optimizer, () => crossEntropy(model.call(x), y));
-      tf.dispose([index, x, y]);
-    }
-    losses.push(sum / steps);
-  }
-  model.eval();
-  const predicted = tf.tidy(() => tf.argMax(model.call(xTest), 1));
-  const labels = await predicted.data();
-  predicted.dispose();
-  const accuracy = labels.reduce((n, p, i) => n + (p === test.labels[i] ? 1 : 0), 0) / test.count;
-  const recipe = { data: 'scikit-learn digits, splitDigits train (1,438), 8x8 upscaled bilinearly to 32x32, ink 1 on 0', seed: 11, optimizer: 'adam 2e-3', epochs, batch };
+  const { model, testAccuracy: accuracy, losses, testImages: xTest } = await trainLenet5Digits({ train, test });
+  const { epochs, batchSize: batch, seed } = LENET5_DIGITS_RECIPE;
+  const recipe = { data: 'scikit-learn digits, splitDigits train (1,438), 8x8 upscaled bilinearly to 32x32, ink 1 on 0', seed, optimizer: 'adam 2e-3', epochs, batch };
   results.models['lenet5-digits'] = { model: 'lenet5', testAccuracy: accuracy, testImages: test.count, trainSeconds: seconds(started), losses, recipe };
   await saveWeights('lenet5-digits.safetensors', model, { model: 'lenet5', recipe, test_accuracy: accuracy.toFixed(4) });
   // Ten held-out digits, one per class, as 32x32 grayscale PNGs exactly as LeNet sees them.
@@ -109,8 +83,7 @@ function seconds(start) {
     writePng(`digit-${digit}.png`, 32, 32, rgba);
   }
   console.log(`lenet5-digits: test accuracy ${(accuracy * 100).toFixed(1)}% in ${seconds(started)} s`);
-  tf.dispose([xTrain, xTest, yTrain]);
-  optimizer.dispose();
+  xTest.dispose();
   model.dispose();
 }
 

@@ -93,9 +93,9 @@ program
   .addOption(backendOption())
   .addOption(noFuseOption())
   .addHelpText('after', `
-Models of up to 64x64 pixels (lenet5, cifar_resnet*) see the digits transform: grey, resized, light strokes on
-dark (dark-on-light images are inverted). Larger ones see torchvision's: resize, centre crop, ImageNet mean/std.
-Labels: a checkpoint's own class names, else ImageNet's for 1000 classes, digits 0-9 for 10.`)
+Each image goes through the model's registered evaluation transform: for the ImageNet classifiers torchvision's
+resize, centre crop and ImageNet mean/std; for lenet5 grey at 32x32, light strokes on dark (dark-on-light images
+are inverted). Labels: a checkpoint's own class names, else the model's registered categories.`)
   .action(classifyCommand);
 
 program

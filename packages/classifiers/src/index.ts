@@ -1,4 +1,7 @@
 export { LeNet5, lenet5 } from './lenet/index.js';
+export {
+  LENET5_DIGITS_RECIPE, lenet5DigitsOrder, greyToInput, digitsTensors, initialiseClassifier, classifierEpoch, classifierAccuracy, trainLenet5Digits,
+} from './lenet/recipe.js';
 export { AlexNet, type AlexNetOptions, AlexNetPaper, type AlexNetPaperOptions, alexnet, alexnetPaper } from './alexnet/index.js';
 export {
   VGG, type VGGOptions, type VggConfig, makeVggLayers, initVggWeights,

@@ -14,7 +14,7 @@ export interface ModelReference {
 
 export interface CreateModelOptions {
   numClasses?: number;
-  /** Input channels, for entries with `anyInChannels` (a grey or an RGB data set); the others take `inputShape[2]`. */
+  /** Input channels, where the builder takes them (lenet5, cifar_resnet*); the others take `inputShape[2]`. */
   inChannels?: number;
   [option: string]: unknown;
 }
@@ -28,8 +28,6 @@ export interface ModelEntry {
   description: string;
   /** The input the model is published at: [H, W, C]. */
   inputShape: [number, number, number];
-  /** Whether `create({ inChannels })` builds the model for any number of input channels. */
-  anyInChannels?: boolean;
   /** The smallest square input side the model accepts. */
   minInputSize: number;
   numClasses: number;

@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { type ModelEntry, type StateDict, fuseForInference, readSafetensors } from '@convkit/core';
-import { IMAGENET_MEAN, IMAGENET_STD } from '@convkit/segmentation';
+import { type ModelEntry, type StateDict, fuseForInference, preprocess, readSafetensors } from '@convkit/core';
 import { CliError, ExitCode } from '../cli-error.js';
 import { type RgbImage, parseMegapixels, readImage } from '../images.js';
 import { selectBackend } from '../setup.js';
 import { loadWeights, readWeightsFile } from '../weights.js';
-import { greyToInput } from '../training/digits.js';
 import { lookupModel } from './summary.js';
 
 export interface ClassifyOptions {
@@ -29,23 +26,11 @@ export interface Classification {
   inverted?: boolean;
 }
 
-/** How pixels become the model's input. */
-type Preprocessing = 'imagenet' | 'digits';
-
-const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
-
-let imagenetClasses: string[] | null = null;
-function imagenetLabels(): string[] {
-  imagenetClasses ??= JSON.parse(readFileSync(new URL('../../assets/imagenet-classes.json', import.meta.url), 'utf8')) as string[];
-  return imagenetClasses;
-}
-
 /**
  * `convkit classify <image...> --model m [--weights f] [--top k] [--json]`: the top-k classes of each PNG
- * or JPEG. ImageNet-sized models see torchvision's evaluation transform (shorter side to 256/224 of the
- * input, centre crop, ImageNet mean and std); small models (input up to 64 pixels, such as lenet5) and
- * weights that `convkit train --data digits` wrote see the digits transform (grey, resized, light on dark).
- * Labels come from the checkpoint's metadata, else ImageNet's for 1000 classes, digits for 10.
+ * or JPEG. Each image goes through the model's registered evaluation transform (`preprocess`: for the
+ * ImageNet classifiers torchvision's resize, centre crop, mean and std; for lenet5 grey 32x32). Labels
+ * come from the checkpoint's metadata, else the registry entry's categories.
  */
 export async function classifyCommand(paths: string[], options: ClassifyOptions): Promise<void> {
   const results = await classify(paths, options);
@@ -81,8 +66,8 @@ export async function classify(paths: string[], options: ClassifyOptions): Promi
   }
   const metadataClasses = weights ? classesOf(weights.metadata, options.weights!) : null;
   const numClasses = metadataClasses?.length ?? entry.numClasses;
-  const labels = metadataClasses ?? (numClasses === 1000 ? imagenetLabels() : numClasses === 10 && entry.inputShape[0] <= 64 ? DIGITS : null);
-  const preprocessing: Preprocessing = weights?.metadata.data === 'digits' || entry.inputShape[0] <= 64 ? 'digits' : 'imagenet';
+  const labels = metadataClasses ?? (entry.categories?.length === numClasses ? entry.categories : null);
+  if (!entry.preprocessing) throw new CliError(`${entry.name} declares no preprocessing in the model registry, so classify cannot tell how to feed it an image`);
 
   await selectBackend(options.backend);
   const model = entry.create({ numClasses });
@@ -96,7 +81,7 @@ export async function classify(paths: string[], options: ClassifyOptions): Promi
     if (options.fuse !== false) fuseForInference(model);
     const results: Classification[] = [];
     for (const { path, image } of images) {
-      const { input, inverted } = modelInput(image, entry, preprocessing);
+      const { input, inverted } = modelInput(image, entry);
       const probabilities = tf.tidy(() => tf.softmax(model.call(input) as tf.Tensor2D));
       input.dispose();
       const values = (await probabilities.data()) as Float32Array;
@@ -114,31 +99,15 @@ export async function classify(paths: string[], options: ClassifyOptions): Promi
   }
 }
 
-/** image -> [1, H, W, C] as the model expects. */
-function modelInput(image: RgbImage, entry: ModelEntry, preprocessing: Preprocessing): { input: tf.Tensor4D; inverted: boolean } {
-  const [height, width, channels] = entry.inputShape;
-  if (preprocessing === 'digits') {
-    const grey = new Float32Array(image.width * image.height);
-    for (let p = 0; p < grey.length; p++) grey[p] = (0.299 * image.data[3 * p]! + 0.587 * image.data[3 * p + 1]! + 0.114 * image.data[3 * p + 2]!) / 255;
-    // The digits are light strokes on black; a scan or drawing is usually dark ink on white. The border
-    // is almost all background, so its brightness tells which of the two the image is.
-    const inverted = borderMean(grey, image.width, image.height) > 0.5;
-    if (inverted) for (let p = 0; p < grey.length; p++) grey[p] = 1 - grey[p]!;
-    return { input: tf.tidy(() => greyToInput(tf.tensor4d(grey, [1, image.height, image.width, 1]), height, width, channels)), inverted };
-  }
-  if (channels !== 3) throw new CliError(`${entry.name} takes ${channels}-channel images; classify feeds RGB to ImageNet-sized models`);
-  const input = tf.tidy(() => {
-    // torchvision's Resize(256) + CenterCrop(224), scaled to this model's input side.
-    const shorter = Math.round((height * 256) / 224);
-    const scale = shorter / Math.min(image.height, image.width);
-    const [h, w] = [Math.max(height, Math.round(image.height * scale)), Math.max(width, Math.round(image.width * scale))];
-    const resized = tf.image.resizeBilinear(tf.tensor3d(image.data, [image.height, image.width, 3], 'float32'), [h, w], false, true);
-    const [top, left] = [Math.floor((h - height) / 2), Math.floor((w - width) / 2)];
-    const crop = tf.slice(resized, [top, left, 0], [height, width, 3]);
-    const normalised = tf.div(tf.sub(tf.div(crop, 255), tf.tensor1d([...IMAGENET_MEAN])), tf.tensor1d([...IMAGENET_STD]));
-    return tf.expandDims(normalised, 0) as tf.Tensor4D;
-  });
-  return { input, inverted: false };
+/**
+ * image -> [1, H, W, C] through the entry's preprocessing. A grey model's images are inverted first when
+ * they are dark on light: the digits are light strokes on black, a scan or drawing usually dark ink on
+ * white, and the border, almost all background, tells which of the two an image is.
+ */
+function modelInput(image: RgbImage, entry: ModelEntry): { input: tf.Tensor4D; inverted: boolean } {
+  const inverted = entry.preprocessing!.colour === 'grey' && borderMean(image) > 0.5;
+  const pixels = inverted ? { ...image, data: image.data.map((v) => 255 - v) } : image;
+  return { input: preprocess(entry, pixels), inverted };
 }
 
 /**
@@ -161,12 +130,14 @@ function classesOf(metadata: Record<string, string>, path: string): string[] | n
   throw new CliError(`weights '${path}' have metadata 'classes' that is not a JSON list of names: ${metadata.classes.slice(0, 80)}`);
 }
 
-function borderMean(grey: Float32Array, width: number, height: number): number {
+/** The mean luminance in [0, 1] of the image's outermost pixels. */
+function borderMean({ data, width, height }: RgbImage): number {
   let sum = 0, count = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (y !== 0 && y !== height - 1 && x !== 0 && x !== width - 1) continue;
-      sum += grey[y * width + x]!;
+      const p = 3 * (y * width + x);
+      sum += (0.2989 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!) / 255;
       count++;
     }
   }

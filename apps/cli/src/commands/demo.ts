@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, formatSummary, listModels, readSafetensors, summary } from '@convkit/core';
-import { loadDigits, splitDigits } from '@convkit/classifiers';
+import { greyToInput, loadDigits, splitDigits } from '@convkit/classifiers';
 import { SHAPE_CLASSES as SEGMENTATION_CLASSES, colorizeMask, meanIoU, overlayMask, pixelAccuracy, predictSegmentation } from '@convkit/segmentation';
 import { type FasterRCNN, drawDetections, evaluateDetections, regionProposals } from '@convkit/detection';
 import { drawBoxes, imageGrid } from '../charts.js';
@@ -13,7 +13,6 @@ import { makeOutputFolder, readInputFile, writeOutputFile } from '../files.js';
 import { encodePng, readImage } from '../images.js';
 import { progressBar } from '../progress.js';
 import { selectBackend } from '../setup.js';
-import { greyToInput } from '../training/digits.js';
 import { classify } from './classify.js';
 import { train } from './train.js';
 

@@ -24,7 +24,10 @@ export interface Trainer {
 }
 
 export interface DataSet {
+  /** What `--data` named: a bundled set's name, or the path given. */
   name: string;
+  /** The data set in checkpoint file names, `<model>-<fileStem>-epoch<n>.safetensors`; default `name`. */
+  fileStem?: string;
   /** One line for --help and errors. */
   description: string;
   /** Class names by label; the model is built for this many classes. */
@@ -57,6 +60,9 @@ export function epochSeed(seed: number, epoch: number): number {
  */
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** The batch order of one epoch: a seeded shuffle of 0 .. count - 1. */
+export const shuffledOrder = (count: number, seed: number) => shuffledIndices(count, seededRandom(seed));
+
 export const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /**
@@ -70,7 +76,7 @@ export async function crossEntropyEpoch(
 ): Promise<EpochResult> {
   model.train();
   const count = images.shape[0]!;
-  const order = shuffledIndices(count, seededRandom(epochSeed(settings.seed, epoch)));
+  const order = shuffledOrder(count, epochSeed(settings.seed, epoch));
   const steps = Math.floor(count / settings.batchSize);
   const stepLosses: number[] = [];
   for (let step = 0; step < steps; step++) {

@@ -41,7 +41,6 @@ registerModel({
   description: 'LeNet-5 (LeCun et al. 1998), the textbook 32x32 digit classifier',
   inputShape: [32, 32, 1],
   minInputSize: 32,
-  anyInChannels: true,
   numClasses: 10,
   // The bundled weights' data set: scikit-learn's digits, light strokes on black, already in [0, 1].
   preprocessing: { colour: 'grey', resize: [32, 32], mean: [0], std: [1] },

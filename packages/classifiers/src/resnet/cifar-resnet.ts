@@ -109,7 +109,6 @@ for (const [depth, params, published] of PAPER_DEPTHS) {
     description: `ResNet-${depth} for 32x32 images (He et al. 2015, section 4.2), option A shortcuts; { plain: true } drops them`,
     inputShape: [32, 32, 3],
     minInputSize: 1,
-    anyInChannels: true,
     numClasses: 10,
     // No published weights: CIFAR-10's classes (torchvision's CIFAR10.classes), inputs scaled to [-1, 1].
     preprocessing: { colour: 'rgb', resize: [32, 32], mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },

@@ -1,4 +1,6 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { Availability, BackendPlugin } from '@convkit/core';
+import { padV2Config } from './kernels/PadV2.js';
 
 /** The slice of the WebGPU API the probe uses; tsconfig's DOM lib has no WebGPU types. */
 interface GpuProbe {
@@ -56,7 +58,10 @@ export interface WebgpuBackendOptions {
   priority?: number;
 }
 
-/** tfjs-backend-webgpu: WGSL compute shaders over storage buffers. Every tfjs flag keeps its default. */
+/**
+ * tfjs-backend-webgpu: WGSL compute shaders over storage buffers. Its PadV2 kernel is replaced by
+ * kernels/PadV2.ts on load; every tfjs flag keeps its default.
+ */
 export function webgpuBackendPlugin(options: WebgpuBackendOptions = {}): BackendPlugin {
   return {
     name: 'webgpu',
@@ -64,8 +69,21 @@ export function webgpuBackendPlugin(options: WebgpuBackendOptions = {}): Backend
     isAvailable: webgpuAvailability,
     async load() {
       await import('@tensorflow/tfjs-backend-webgpu');
+      installKernelFixes();
     },
   };
+}
+
+const fixedKernels = new WeakSet<tf.KernelFunc>();
+
+/** Puts convkit's PadV2 (kernels/PadV2.ts) over the stock webgpu one it wraps; loading twice wraps once. */
+function installKernelFixes(): void {
+  const stock = tf.getKernel(tf.PadV2, 'webgpu');
+  if (!stock || fixedKernels.has(stock.kernelFunc)) return;
+  const fixed = padV2Config(stock.kernelFunc);
+  fixedKernels.add(fixed.kernelFunc);
+  tf.unregisterKernel(tf.PadV2, 'webgpu');
+  tf.registerKernel(fixed);
 }
 
 /** The plugin `@convkit/backend-webgpu` registers. */

@@ -31,10 +31,11 @@ export interface ChromiumSession {
 }
 
 /**
- * Starts Chromium with a fresh profile and one page, viewport `width` x `height`. Throws ChromiumMissingError,
+ * Starts Chromium with a fresh profile and one page, viewport `width` x `height`, with `args` after the
+ * default flags (WebGPU's, for one). Throws ChromiumMissingError,
  * naming the install command, when the executable is not there.
  */
-export async function launchChromium(options: { width?: number; height?: number; echo?: boolean } = {}): Promise<ChromiumSession> {
+export async function launchChromium(options: { width?: number; height?: number; echo?: boolean; args?: string[] } = {}): Promise<ChromiumSession> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new ChromiumMissingError(
       `browser tests need Chromium at ${CHROMIUM_PATH}, which is missing. Install Debian's package as root: ` +
@@ -44,7 +45,7 @@ export async function launchChromium(options: { width?: number; height?: number;
   const profile = mkdtempSync(join(tmpdir(), 'convkit-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
-    args: ARGS,
+    args: [...ARGS, ...(options.args ?? [])],
     headless: true,
     viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
   });

@@ -25,15 +25,21 @@ export interface StaticServer {
 /**
  * Serves files on 127.0.0.1 at an ephemeral port: each URL prefix in `mounts` maps to a folder
  * ('/' to the site, '/fixtures/' to a fixture folder), and `pages` answers exact paths from memory
- * (a bundle built for the test). A path that leaves its folder is refused.
+ * (a bundle built for the test). A path that leaves its folder is refused. `headers` go on every
+ * response (COOP/COEP, for a cross-origin isolated page).
  */
-export async function serveStatic(mounts: Record<string, string>, pages: Record<string, { type: string; body: string | Uint8Array }> = {}): Promise<StaticServer> {
+export async function serveStatic(
+  mounts: Record<string, string>,
+  pages: Record<string, { type: string; body: string | Uint8Array }> = {},
+  options: { headers?: Record<string, string> } = {},
+): Promise<StaticServer> {
+  const extra = options.headers ?? {};
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server: Server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
     const page = pages[path];
     if (page) {
-      response.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-store' });
+      response.writeHead(200, { ...extra, 'content-type': page.type, 'cache-control': 'no-store' });
       response.end(page.body);
       return;
     }
@@ -45,7 +51,7 @@ export async function serveStatic(mounts: Record<string, string>, pages: Record<
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
       const size = statSync(file).size;
-      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': size });
+      response.writeHead(200, { ...extra, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': size });
       createReadStream(file).pipe(response);
     } catch {
       notFound(response, path);

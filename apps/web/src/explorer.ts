@@ -1,6 +1,6 @@
 import { type ModelEntry, type ModelSummary, getModelEntry } from '@convkit/core';
 import { byId, compact, element, grouped } from './format.js';
-import type { SummaryReply } from './summary-worker.js';
+import type { SummaryReply, Uncounted } from './summary-worker.js';
 
 /**
  * The architecture table of one model at its published input size: every layer that holds parameters or
@@ -14,6 +14,7 @@ export class Explorer {
   readonly #description = byId<HTMLParagraphElement>('explore-description');
   readonly #table = byId<HTMLTableElement>('summary');
   readonly #totals = byId<HTMLParagraphElement>('explore-totals');
+  readonly #uncounted = byId<HTMLParagraphElement>('explore-uncounted');
 
   constructor(entries: ModelEntry[], onError: (error: unknown) => void) {
     for (const e of entries) this.#select.append(new Option(`${e.name} (${e.task})`, e.name));
@@ -25,7 +26,7 @@ export class Explorer {
         this.#description.textContent = `${getModelEntry(this.#select.value).description}.`;
         onError(new Error(`cannot count the layers of ${this.#select.value}: ${reply.error}`));
       } else {
-        this.#render(getModelEntry(this.#select.value), reply.summary, reply.backend);
+        this.#render(getModelEntry(this.#select.value), reply.summary, reply.uncounted, reply.backend);
       }
     });
   }
@@ -35,12 +36,13 @@ export class Explorer {
     this.#select.value = name;
     this.#description.textContent = `${entry.description}. Counting layers at input [1, ${entry.inputShape.join(', ')}]…`;
     this.#totals.textContent = '';
+    this.#uncounted.hidden = true;
     this.#table.tBodies[0]!.replaceChildren();
     this.#table.tFoot!.replaceChildren();
     this.#worker.postMessage({ id: ++this.#request, name });
   }
 
-  #render(entry: ModelEntry, s: ModelSummary, backend: string): void {
+  #render(entry: ModelEntry, s: ModelSummary, uncounted: Uncounted[], backend: string): void {
     this.#description.textContent = `${entry.description}. Input [${s.inputShape.join(', ')}] (N, H, W, C), ${entry.numClasses} classes; ` +
       `counted by a forward pass on zeros (${backend}, in a background worker).`;
     const body = this.#table.tBodies[0]!;
@@ -58,6 +60,15 @@ export class Explorer {
     this.#totals.textContent = `${grouped(s.totalParams)} parameters` +
       (published?.params === undefined ? '' : ` (published: ${grouped(published.params)})`) +
       `, ${compact(s.macs)} multiply-accumulates` + (published?.gmacs === undefined ? '' : ` (published: ${published.gmacs.toFixed(2)} G)`);
+    // The Total counts every parameter of the model; the rows only the layers the forward pass called.
+    const rowSum = s.layers.reduce((n, l) => n + l.params, 0);
+    if (rowSum !== s.totalParams) {
+      const heads = uncounted.map((u) => `${u.module} (${grouped(u.params)})`).join(', ');
+      this.#uncounted.textContent = `The rows add up to ${grouped(rowSum)} parameters, the Total to ${grouped(s.totalParams)}: ` +
+        `${grouped(s.totalParams - rowSum)} are held by ${heads}, which the forward pass in eval mode never calls ` +
+        '(auxiliary heads, used in training only), so they have no row.';
+      this.#uncounted.hidden = false;
+    }
     const total = this.#table.tFoot!.insertRow();
     const totalCell = element('td', `Total: ${s.layers.length} layers`);
     totalCell.colSpan = 3;

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fetchAsset } from './fetch-asset.js';
 
 /** torchvision's ImageNet normalisation, which the published weights expect. */
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 
-export async function decodeImage(source: Blob | string): Promise<ImageBitmap> {
-  const blob = typeof source === 'string' ? await (await fetch(source)).blob() : source;
+/** `source`: a picked file, or the URL of a sample (`name` says which in errors). */
+export async function decodeImage(source: Blob | string, name: string): Promise<ImageBitmap> {
+  const blob = typeof source === 'string' ? await (await fetchAsset(source, name)).blob() : source;
   try {
     return await createImageBitmap(blob);
   } catch {

@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import { type ModelSummary, getModelEntry, summary, useBackend } from '@convkit/core';
+import { type ModelSummary, type Module, getModelEntry, summary, useBackend } from '@convkit/core';
 import './wasm-paths.js';
 import '@convkit/backend-cpu';
 import '@convkit/backend-wasm';
@@ -11,7 +11,29 @@ import './models.js';
  * of the run panel.
  */
 export type SummaryRequest = { id: number; name: string };
-export type SummaryReply = { id: number; summary: ModelSummary; backend: string } | { id: number; error: string };
+export type SummaryReply = { id: number; summary: ModelSummary; uncounted: Uncounted[]; backend: string } | { id: number; error: string };
+
+/** A module whose parameters are in the total but in no row: the forward pass in eval mode never calls it. */
+export interface Uncounted { module: string; params: number }
+
+/**
+ * The parameters no row holds, grouped by the outermost module none of whose layers ran: GoogLeNet's aux1
+ * and aux2 and fcn_resnet50's aux_classifier, the auxiliary heads that only training uses.
+ */
+function uncountedModules(model: Module<any, any>, s: ModelSummary): Uncounted[] {
+  const rows = s.layers.map((l) => l.name);
+  const ran = (path: string) => rows.some((row) => row === path || row.startsWith(`${path}.`));
+  const groups = new Map<string, number>();
+  for (const [name, variable] of model.namedParameters()) {
+    const parts = name.split('.').slice(0, -1);
+    if (rows.includes(parts.join('.'))) continue;
+    let depth = 1;
+    while (depth < parts.length && ran(parts.slice(0, depth).join('.'))) depth++;
+    const key = parts.slice(0, depth).join('.') || name;
+    groups.set(key, (groups.get(key) ?? 0) + variable.size);
+  }
+  return [...groups].map(([module, params]) => ({ module, params }));
+}
 
 const backend = useBackend('wasm').catch(() => useBackend('cpu'));
 let latest = 0;
@@ -28,7 +50,8 @@ self.onmessage = async (event: MessageEvent<SummaryRequest>) => {
     const entry = getModelEntry(name);
     const model = entry.create();
     try {
-      reply({ id, summary: summary(model, [1, ...entry.inputShape]), backend: active });
+      const s = summary(model, [1, ...entry.inputShape]);
+      reply({ id, summary: s, uncounted: uncountedModules(model, s), backend: active });
     } finally {
       model.dispose();
     }

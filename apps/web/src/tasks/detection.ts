@@ -1,5 +1,6 @@
-import { type Detections, FastRCNN, FasterRCNN, LABEL_COLOURS, RCNN, Yolo, detectYolo } from '@convkit/detection';
+import { type Detections, LABEL_COLOURS, isDetector, labelNames } from '@convkit/detection';
 import { className, classNames } from '../classes.js';
+import { fetchAsset } from '../fetch-asset.js';
 import { element } from '../format.js';
 import { displayScale, resizedPixels } from '../image.js';
 import type { Ran, TaskView } from './index.js';
@@ -20,27 +21,22 @@ interface BoxTruth {
 }
 
 /**
- * Boxes: the image resized to the model's square input (the detectors here are built for one size), the
- * model's own decoder (detectYolo, or detect() of the R-CNN family, which read back asynchronously and run
- * NMS on the host), and the boxes scaled back to the picked image.
+ * Boxes: the model's own `detect` (the Detector surface of @convkit/detection) on the picked image's
+ * pixels; each model resizes to its input (or, for R-CNN and the FPN, takes the image as it is) and
+ * returns boxes in the image's pixels, read back asynchronously with NMS on the host.
  */
 export const detectionView: TaskView<Detected> = {
   async run(model, entry, image) {
-    const [side] = entry.inputShape;
-    const pixels = resizedPixels(image, side, side);
-    const input = { data: pixels.data, height: side, width: side };
-    let found: Detections | undefined;
-    if (model instanceof Yolo) [found] = await detectYolo(model, [input]);
-    else if (model instanceof FasterRCNN || model instanceof FastRCNN || model instanceof RCNN) [found] = await model.detect([input]);
-    else throw new Error(`${entry.name} is a ${model.typeName}, which the demo has no decoder for (it knows Yolo, FasterRCNN, FastRCNN and RCNN)`);
-    const [sx, sy] = [image.width / side, image.height / side];
+    if (!isDetector(model)) throw new Error(`${entry.name} is a ${model.typeName} without detect(); the demo runs detection models only`);
+    const { data } = resizedPixels(image, image.width, image.height);
+    const [found] = await model.detect([{ data, height: image.height, width: image.width }]);
     const order = Array.from(found!.scores.keys()).sort((a, b) => found!.scores[b]! - found!.scores[a]!);
     const detections = {
-      boxes: Float32Array.from(order.flatMap((i) => [0, 1, 2, 3].map((k) => found!.boxes[4 * i + k]! * (k % 2 ? sy : sx)))),
+      boxes: Float32Array.from(order.flatMap((i) => [0, 1, 2, 3].map((k) => found!.boxes[4 * i + k]!))),
       scores: Float32Array.from(order, (i) => found!.scores[i]!),
       labels: Int32Array.from(order, (i) => found!.labels[i]!),
     };
-    return { input: [side, side], detections, names: classNames(entry) };
+    return { input: [image.height, image.width], detections, names: labelNames(entry.categories) ?? classNames(entry) };
   },
 
   async render(result, container, image, truth) {
@@ -110,7 +106,7 @@ function iou(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** How many ground-truth objects a shown detection of the right class overlaps by IoU >= 0.5, each detection used once, best first. */
 async function compareWithTruth(result: Detected, shown: number[], url: string): Promise<string> {
-  const truth = (await (await fetch(url)).json()) as BoxTruth;
+  const truth = (await (await fetchAsset(url, "the detection sample's ground truth")).json()) as BoxTruth;
   if (result.names?.join() !== truth.classes.join()) {
     return `The sample's ground truth labels ${truth.classes.join(', ')}; this model's classes are others: not compared.`;
   }

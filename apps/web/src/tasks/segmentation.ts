@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { IMAGENET_MEAN, IMAGENET_STD, argmaxClassMap, colorizeMask, meanIoU, pixelAccuracy, vocColormap } from '@convkit/segmentation';
 import type { Truth } from '../bundled.js';
 import { className, classNames } from '../classes.js';
+import { fetchAsset } from '../fetch-asset.js';
 import { element } from '../format.js';
 import { displayScale, resizedPixels } from '../image.js';
 import type { Ran, TaskView } from './index.js';
@@ -110,7 +111,7 @@ async function compareWithTruth(result: Segmented, truth: Extract<Truth, { kind:
   if (result.names?.join() !== truth.classes.join()) {
     return `The sample's ground truth labels ${truth.classes.join(', ')}; this model's ${result.numClasses} classes are others: not compared.`;
   }
-  const blob = await (await fetch(truth.url)).blob();
+  const blob = await (await fetchAsset(truth.url, "the segmentation sample's ground-truth mask")).blob();
   // The label map's values are class indices: no colour management may touch them.
   const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
   const [height, width] = result.input;

@@ -15,9 +15,11 @@ export { ToTensor } from './transforms/to-tensor.js';
 export { Compose } from './transforms/compose.js';
 export { transformFromSpec } from './transforms/from-spec.js';
 
-export type { Dataset, DatasetSpec, Example } from './datasets/dataset.js';
+export type { Dataset, DatasetSpec, Example, CocoImageRef } from './datasets/dataset.js';
 export { ImageFolder } from './datasets/image-folder.js';
 export { IdxDataset, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from './datasets/idx.js';
+export { VocDataset, VOC_CLASSES, VOC_SEGMENTATION_CLASSES, parseVocAnnotation, type VocOptions } from './datasets/voc.js';
+export { CocoDataset, type CocoOptions } from './datasets/coco.js';
 export { datasetFromSpec } from './datasets/from-spec.js';
 
 export { DataLoader, defaultWorkers, type LoaderOptions, type Progress } from './loader/loader.js';
@@ -25,3 +27,4 @@ export type { Batch, Target } from './loader/collate.js';
 export type { Skipped } from './loader/job.js';
 
 export { evaluateCoco, type CocoGroundTruth, type CocoAnnotation, type CocoDetection, type CocoSummary } from './eval/coco-eval.js';
+export { evaluateVoc, vocAveragePrecision, type VocDetections, type VocGroundTruth, type VocOptions as VocEvaluationOptions, type VocEvaluation } from './eval/voc-ap.js';

@@ -16,7 +16,7 @@ export type DatasetSpec =
   | { kind: 'ImageFolder'; root: string; classes: string[]; files: string[]; labels: Int32Array; maxMegapixels?: number }
   | { kind: 'Idx'; source: string; images: SharedArrayBuffer; labels: Uint8Array; count: number; height: number; width: number }
   | { kind: 'Voc'; root: string; task: 'detection' | 'segmentation'; ids: string[]; classes: string[]; keepDifficult: boolean; maxMegapixels?: number }
-  | { kind: 'Coco'; annotations: string; imageDir: string; images: CocoImageRef[]; classes: string[]; maxMegapixels?: number };
+  | { kind: 'Coco'; annotations: string; imageDir: string; images: CocoImageRef[]; classes: string[]; categoryIds: number[]; maxMegapixels?: number };
 
 /** A COCO image with its annotations, mapped to contiguous labels. */
 export interface CocoImageRef {
@@ -28,6 +28,8 @@ export interface CocoImageRef {
   boxes: number[];
   labels: number[];
   crowd: number[];
+  /** [K] the annotations' areas (COCO's segmentation areas), for small/medium/large in evaluation. */
+  areas: number[];
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type ModelEntry, type ModelSummary, getModelEntry } from '@convkit/core';
 import { byId, compact, element, grouped } from './format.js';
-import type { SummaryReply, Uncounted } from './summary-worker.js';
+import type { SummaryReply } from './summary-worker.js';
+import type { Uncounted } from './uncounted.js';
 
 /**
  * The architecture table of one model at its published input size: every layer that holds parameters or

@@ -56,6 +56,8 @@ export const classificationView: TaskView<Classified> = {
     list.className = 'top5';
     for (const p of result.predictions) {
       const item = element('li');
+      // Unrounded, for comparing runs (the threaded and single-threaded wasm binaries must agree).
+      item.dataset.probability = String(p.probability);
       const bar = element('span', undefined, 'bar');
       bar.style.width = `${Math.max(1, p.probability * 100)}%`;
       item.append(element('span', p.label, 'label'), element('span', `${(p.probability * 100).toFixed(2)}%`, 'score'), bar);

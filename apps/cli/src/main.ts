@@ -12,6 +12,7 @@ import { segmentCommand } from './commands/segment.js';
 import { detectCommand } from './commands/detect.js';
 import { classifyCommand } from './commands/classify.js';
 import { trainCommand } from './commands/train.js';
+import { evalCommand } from './commands/eval.js';
 import { DATASETS } from './training/datasets.js';
 
 const backendOption = () =>
@@ -46,6 +47,8 @@ Examples:
   convkit train --model lenet5 --data digits --epochs 3 --out runs/lenet5
   convkit train --model lenet5 --data digits --epochs 6 --out runs/lenet5 --resume runs/lenet5/checkpoints/lenet5-digits-epoch3.safetensors
   convkit train --model fcn_tiny --data shapes-segmentation --epochs 5 --out runs/fcn
+  convkit train --model lenet5 --data mnist/ --epochs 5 --out runs/mnist       (train-*/t10k-* IDX files)
+  convkit eval --model lenet5 --weights runs/mnist/checkpoints/lenet5-mnist-epoch5.safetensors --data mnist/ --json
   convkit run resnet18 --weights resnet18.safetensors --input x.npy --output y.npy --layout nchw
   convkit segment photo.jpg --model fcn_resnet50 --weights fcn.safetensors --out mask.png
   convkit detect photo.png --model fasterrcnn_small --weights frcnn.safetensors --out boxes.png --json
@@ -100,9 +103,10 @@ are inverted). Labels: a checkpoint's own class names, else the model's register
 
 program
   .command('train')
-  .description('train a model on a bundled data set: a checkpoint per epoch, a held-out metric, loss.json and loss.png')
+  .description('train a model on a bundled data set or your own files: a checkpoint per epoch, a held-out metric, loss.json and loss.png')
   .requiredOption('--model <name>', 'the model to train, e.g. lenet5, fcn_tiny, fasterrcnn_small, yolo_tiny')
-  .addOption(new Option('--data <name>', 'the data set').choices([...DATASETS.keys()]).makeOptionMandatory())
+  .requiredOption('--data <name|path>', `a bundled data set (${[...DATASETS.keys()].join(', ')}), or a folder of class folders or of IDX files`)
+  .option('--val <path>', 'held-out data for --data files (default: its own t10k-* IDX files or val/ folder, else none)')
   .requiredOption('--epochs <n>', 'train up to this epoch (with --resume: from the checkpoint\'s epoch on)')
   .option('--batch-size <n>', 'images per step (default: per data set and model, or the checkpoint\'s)')
   .option('--lr <rate>', 'Adam learning rate (default: per data set and model, or the checkpoint\'s)')
@@ -114,12 +118,28 @@ program
   .addHelpText('after', `
 Data sets:
 ${[...DATASETS.values()].map((d) => `  ${d.name}: ${d.description}\n    trains ${d.models().join(', ')}`).join('\n')}
+  <folder>: one subfolder of PNG/JPEG images per class (torchvision's ImageFolder), or root/train/ and root/val/ of
+    them; or MNIST-format IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-*; gzipped or not)
+  Files are read lazily and decoded in worker threads, through the model's registered evaluation transform; the
+  model is built for the data's classes, and grey or RGB images are converted to the model's channels.
 
 Checkpoints are safetensors with PyTorch names; their header metadata holds the epoch, the settings and
 the learning curve. Adam's state goes beside each one (<checkpoint>.adam.safetensors), and every epoch
 draws its batch order from the seed and the epoch's number, so a resumed run repeats the uninterrupted
 one exactly.`)
   .action(trainCommand);
+
+program
+  .command('eval')
+  .description('score trained weights on a data set from files: top-1 and top-5 accuracy of a classifier')
+  .requiredOption('--model <name>', 'the model the weights are for, e.g. lenet5')
+  .requiredOption('--weights <file>', 'safetensors with the model\'s PyTorch names, e.g. a `convkit train` checkpoint')
+  .requiredOption('--data <path>', 'a folder of class folders (or of train/ and val/ ones), or a folder of IDX files')
+  .option('--split <split>', 'train, val or test (default: the held-out split: IDX t10k-*, val/; else the whole folder)')
+  .option('--batch-size <n>', 'images per forward pass', '64')
+  .option('--json', 'print one JSON object: task, model, weights, data, split, top1, top5 (fractions), count')
+  .addOption(backendOption())
+  .action(evalCommand);
 
 program
   .command('segment')

@@ -119,7 +119,7 @@ export function escapeControl(text: string): string {
 }
 
 /** The class names a checkpoint of `convkit train` carries, or null for weights without them. */
-function classesOf(metadata: Record<string, string>, path: string): string[] | null {
+export function classesOf(metadata: Record<string, string>, path: string): string[] | null {
   if (metadata.classes === undefined) return null;
   try {
     const classes: unknown = JSON.parse(metadata.classes);

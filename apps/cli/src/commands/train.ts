@@ -9,13 +9,16 @@ import { progressBar } from '../progress.js';
 import { selectBackend } from '../setup.js';
 import { loadWeights } from '../weights.js';
 import { type CheckpointInfo, type EpochRecord, optimizerStatePath, readCheckpoint, writeCheckpoint } from '../training/checkpoint.js';
-import { DATASETS } from '../training/datasets.js';
+import { openDataSet } from '../training/datasets.js';
 import { type DataSet, type EpochResult, type TrainSettings, type Trainer, yieldToEventLoop } from '../training/trainer.js';
 import { lookupModel } from './summary.js';
 
 export interface TrainOptions {
   model: string;
+  /** A bundled data set's name, or a path: a folder of class folders or of IDX files. */
   data: string;
+  /** Held-out data for --data files (default: the set's own test split). */
+  val?: string;
   /** The epoch to train up to; a resumed run goes on from the checkpoint's epoch to this one. */
   epochs: string;
   batchSize?: string;
@@ -48,8 +51,7 @@ export async function trainCommand(options: TrainOptions): Promise<void> {
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const entry = lookupModel(options.model);
-  const data = DATASETS.get(options.data);
-  if (!data) throw new CliError(`unknown data set '${options.data}'; choose one of: ${[...DATASETS.keys()].join(', ')}`, ExitCode.usage);
+  const data = openDataSet(options.data, options.val);
   const rejected = data.rejects(entry);
   if (rejected) throw new CliError(`${rejected} (${data.name} trains: ${data.models().join(', ')})`);
   const epochs = integerOption(options.epochs, '--epochs', 1);
@@ -125,13 +127,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         await yieldToEventLoop();
         const started = performance.now();
         const label = `epoch ${epoch}/${epochs}`;
-        const result = await withProgress(label, trainer, epoch, optimizer);
+        const result = await withProgress(label, trainer, epoch, optimizer, settings.batchSize);
         if (!Number.isFinite(result.loss)) {
           throw new CliError(`epoch ${epoch}'s training loss is ${result.loss}: the run diverged; nothing written for it (try a smaller --lr than ${settings.learningRate})`);
         }
         const metric = await trainer.evaluate();
         history.push({ epoch, loss: result.loss, metric, ...(result.stepLosses ? { stepLosses: result.stepLosses } : {}) });
-        const path = join(checkpointDir, `${entry.name}-${data.name}-epoch${epoch}.safetensors`);
+        const path = join(checkpointDir, `${entry.name}-${data.fileStem ?? data.name}-epoch${epoch}.safetensors`);
         const checkpoint: CheckpointInfo = { model: entry.name, data: data.name, epoch, ...settings, metricName: trainer.metricName, classes: data.classes, history };
         await writeCheckpoint(path, model, checkpoint, optimizer);
         files.push(path, optimizerStatePath(path));
@@ -152,13 +154,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 }
 
-/** One epoch under a progress bar that moves with every step. */
-async function withProgress(label: string, trainer: Trainer, epoch: number, optimizer: tf.AdamOptimizer): Promise<EpochResult> {
+/** One epoch under a progress bar that moves with every step, with the training images per second. */
+async function withProgress(label: string, trainer: Trainer, epoch: number, optimizer: tf.AdamOptimizer, batchSize: number): Promise<EpochResult> {
   let bar: ReturnType<typeof progressBar> | null = null;
+  const started = performance.now();
   try {
     return await trainer.trainEpoch(epoch, optimizer, (done, total, loss) => {
       bar ??= progressBar(label, total);
-      bar.update(done, `loss ${loss.toFixed(3)}`);
+      bar.update(done, `loss ${loss.toFixed(3)}, ${((done * batchSize) / ((performance.now() - started) / 1000)).toFixed(0)} img/s`);
     });
   } finally {
     (bar as ReturnType<typeof progressBar> | null)?.stop();

@@ -13,8 +13,8 @@ export { type RgbImage } from './selective-search/image.js';
 export { felzenszwalb, type FelzenszwalbOptions } from './selective-search/felzenszwalb.js';
 export { graphSegmentation, type GraphSegmentationOptions } from './selective-search/graph-segmentation.js';
 export { selectiveSearch, type SelectiveSearchOptions } from './selective-search/selective-search.js';
-export { SHAPE_CLASSES, type DetectionSample, type ShapesOptions, syntheticShapes, shapesSplits, imagesToTensor } from './data/shapes.js';
-export { type Detections, type GroundTruth, type Evaluation, type EvaluationOptions, averagePrecision, evaluateDetections } from './eval/map.js';
+export { SHAPE_CLASSES, type DetectionSample, type ShapesOptions, syntheticShapes, shapesSplits, imagesToTensor } from './datasets/shapes.js';
+export { type Detections, type GroundTruth, type Evaluation, type EvaluationOptions, averagePrecision, evaluateDetections } from './metrics.js';
 export {
   Yolo, type YoloOptions, type YoloLayer, LeakyReLU, YOLOV1_LAYERS, YOLO_TINY_LAYERS, makeYoloLayers, yolov1, yolov1ParamCount, yoloTiny,
   type YoloGeometry, type YoloTargets, type YoloTargetOptions, type YoloLossOptions, yoloTargets, yoloLoss,
@@ -27,11 +27,15 @@ export {
   FasterRCNN, type FasterRCNNOptions, fasterrcnnSmall, type FasterRCNNVgg16Options, fasterrcnnVgg16, vgg16Backbone, vgg16ToFasterRcnn,
   FastRCNN, type FastRCNNOptions, type GroundTruthWithProposals, type RegionProposalOptions, fastrcnnSmall, regionProposals,
   RCNN, type RCNNOptions, rcnnSmall,
-  type DetectorTrainOptions, type TrainableDetector, trainDetector,
+  type DetectorTrainOptions, trainDetector,
   GeneralizedRCNNTransform, type GeneralizedRCNNTransformOptions, type ImageList, IMAGENET_MEAN, IMAGENET_STD,
   BackboneWithFPN, ResNetBody, resnet50FpnBackbone,
   PyramidRPNHead, type PyramidProposalOptions, type RegionProposals, RegionProposalNetwork, filterPyramidProposals,
   TwoMLPHead, FastRCNNPredictor, PyramidRoIHeads, FasterRCNNFPN, type FasterRCNNFPNOptions, type FasterRCNNSteps, fasterrcnnResnet50Fpn,
 } from './rcnn/index.js';
 export { type EpochOptions, trainEpochs } from './train.js';
+export {
+  type Detector, type DetectorImages, type DetectionTarget, type DetectionLosses, isDetector, totalLoss, imageToTensor, imageSizes, detectAtSize, batchImage,
+} from './detector.js';
+export { COCO_V1_CATEGORIES, VOC_CATEGORIES, labelNames } from './categories.js';
 export { drawDetections, type DrawOptions, type RgbaImage, LABEL_COLOURS } from './draw/draw.js';

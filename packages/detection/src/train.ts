@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Module, seededRandom, shuffledIndices, trainStep } from '@convkit/core';
-import { type DetectionSample, imagesToTensor } from './data/shapes.js';
+import { type DetectionSample, imagesToTensor } from './datasets/shapes.js';
 
 /** The loop settings every detector's trainer shares. */
 export interface EpochOptions {

@@ -1,8 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { fuseForInference, readSafetensors } from '@convkit/core';
-import {
-  type Detections, FastRCNN, FasterRCNN, RCNN, SHAPE_CLASSES, Yolo, detectYolo, drawDetections,
-} from '@convkit/detection';
+import { drawDetections, isDetector, labelNames } from '@convkit/detection';
 import { CliError } from '../cli-error.js';
 import { checkOutputFile } from '../files.js';
 import { readWeightsFile } from '../weights.js';
@@ -24,25 +21,12 @@ export interface DetectOptions {
   fuse?: boolean;
 }
 
-const VOC_CLASSES = [
-  'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow', 'diningtable', 'dog', 'horse',
-  'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor',
-];
-
-/** The image resized (bilinear) to side x side, as RGB bytes. */
-function resized(image: { width: number; height: number; data: Uint8Array }, side: number) {
-  if (image.width === side && image.height === side) return { ...image };
-  const data = tf.tidy(() => {
-    const x = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-    return tf.clipByValue(tf.round(tf.image.resizeBilinear(x, [side, side], true)), 0, 255).dataSync();
-  });
-  return { width: side, height: side, data: Uint8Array.from(data) };
-}
-
 /**
  * `convkit detect <image> --model <name> [--weights file] [--out boxes.png] [--json]`: runs a registered
- * detection model on one PNG or JPEG. The image is resized to the model's input size; boxes are mapped
- * back to the image's pixels. Without --weights the model has its initial (untrained) weights, which the
+ * detection model on one PNG or JPEG through its `detect` (the Detector surface): each model takes the
+ * image at its own size (R-CNN's selective search and the FPN's transform) or resizes it to its input, and
+ * boxes come back in the image's pixels. Labels are named by the model's registered categories (COCO's for
+ * fasterrcnn_resnet50_fpn, where label l is torchvision's id l + 1). Without --weights the model has its initial (untrained) weights, which the
  * command warns about. An empty image or an unreadable file is a bad-input error (exit 3).
  */
 export async function detectCommand(imagePath: string, options: DetectOptions): Promise<void> {
@@ -67,25 +51,22 @@ export async function detectCommand(imagePath: string, options: DetectOptions): 
     }
     model.eval();
     if (options.fuse !== false) fuseForInference(model);
-    const side = entry.inputShape[0];
-    const input = resized(image, side);
-    let detections: Detections;
+    if (!isDetector(model)) throw new CliError(`${options.model} has no detect() (not a Detector of @convkit/detection)`);
     const started = performance.now();
-    if (model instanceof Yolo) [detections] = await detectYolo(model, [input]) as [Detections];
-    else if (model instanceof FasterRCNN || model instanceof FastRCNN || model instanceof RCNN) [detections] = await model.detect([input]) as [Detections];
-    else throw new CliError(`${options.model} has no detection decoder in this CLI`);
+    const detections = (await model.detect([image]))[0]!;
     const elapsed = performance.now() - started;
-    const sx = image.width / side, sy = image.height / side;
-    const boxes = detections.boxes.map((v, i) => v * (i % 2 === 0 ? sx : sy));
-    const names: readonly string[] = entry.numClasses === 20 ? VOC_CLASSES : entry.numClasses === SHAPE_CLASSES.length ? SHAPE_CLASSES : [];
+    const { boxes } = detections;
+    const names = labelNames(entry.categories) ?? [];
+    // A background-first list (COCO_V1) is indexed by torchvision's id, which JSON readers of its output expect too.
+    const idOffset = entry.categories?.[0] === '__background__' ? 1 : 0;
     if (options.out) {
       const scale = Math.max(1, Math.floor(256 / Math.max(image.width, image.height)));
-      await writePng(options.out, drawDetections(image, { ...detections, boxes }, { classNames: names, scale }));
+      await writePng(options.out, drawDetections(image, detections, { classNames: names, scale }));
       console.error(`wrote ${options.out}: ${detections.labels.length} detections in ${elapsed.toFixed(0)} ms`);
     }
     if (options.json) {
       const list = Array.from(detections.labels, (label, i) => ({
-        label, name: names[label] ?? String(label), score: detections.scores[i], box: Array.from(boxes.subarray(4 * i, 4 * i + 4)),
+        label, ...(idOffset ? { torchvisionLabel: label + idOffset } : {}), name: names[label] ?? String(label), score: detections.scores[i], box: Array.from(boxes.subarray(4 * i, 4 * i + 4)),
       }));
       console.log(JSON.stringify({ model: options.model, image: imagePath, width: image.width, height: image.height, ms: Math.round(elapsed), detections: list }, null, 2));
     }

@@ -1,7 +1,6 @@
 import { type Module, type ModelEntry, deterministicStateDict } from '@convkit/core';
 import {
-  type DetectionSample, type Detections, type TrainableDetector, FastRCNN, FasterRCNN, SHAPE_CLASSES, Yolo,
-  detectYolo, evaluateDetections, regionProposals, shapesSplits, trainDetector, trainYolo,
+  type DetectionSample, FastRCNN, SHAPE_CLASSES, Yolo, evaluateDetections, isDetector, regionProposals, shapesSplits, trainDetector, trainYolo,
 } from '@convkit/detection';
 import { progressBar } from '../progress.js';
 import { type DataSet, type Trainer, type TrainSettings, epochSeed, mean } from './trainer.js';
@@ -32,7 +31,8 @@ export const shapesDetection: DataSet = {
   initialise(model: Module<any, any>, seed: number) {
     model.loadStateDict(deterministicStateDict(model, seed));
   },
-  async prepare(model: Module<any, any>, _entry: ModelEntry, settings: TrainSettings): Promise<Trainer> {
+  async prepare(model: Module<any, any>, entry: ModelEntry, settings: TrainSettings): Promise<Trainer> {
+    if (!isDetector(model)) throw new Error(`${entry.name} is not a Detector (detect and loss)`);
     const { train, test } = shapesSplits(TRAIN_COUNT, TEST_COUNT);
     let samples: readonly DetectionSample[] = train;
     if (model instanceof FastRCNN) {
@@ -58,15 +58,11 @@ export const shapesDetection: DataSet = {
         };
         const [loss] = model instanceof Yolo
           ? await trainYolo(model, samples, { ...options, objectness: 'one' })
-          : await trainDetector(model as TrainableDetector, samples, options);
+          : await trainDetector(model, samples, options);
         return { loss: loss!, stepLosses };
       },
       async evaluate() {
-        let detections: Detections[];
-        if (model instanceof Yolo) detections = await detectYolo(model, images);
-        else if (model instanceof FasterRCNN || model instanceof FastRCNN) detections = await model.detect(images);
-        else throw new Error(`${model.constructor.name} has no detect() this trainer knows`);
-        return evaluateDetections(detections, test, { numClasses: SHAPE_CLASSES.length }).map;
+        return evaluateDetections(await model.detect(images), test, { numClasses: SHAPE_CLASSES.length }).map;
       },
       dispose() {},
     };

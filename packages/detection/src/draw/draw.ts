@@ -1,4 +1,4 @@
-import type { Detections } from '../eval/map.js';
+import type { Detections } from '../metrics.js';
 import type { RgbImage } from '../selective-search/image.js';
 import { GLYPH_HEIGHT, GLYPH_WIDTH, glyph } from './font.js';
 

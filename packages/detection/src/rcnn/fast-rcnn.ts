@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, registerModel } from '@convkit/core';
-import { imagesToTensor } from '../data/shapes.js';
-import type { Detections, GroundTruth } from '../eval/map.js';
+import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages, batchImage, detectAtSize } from '../detector.js';
+import type { Detections, GroundTruth } from '../metrics.js';
 import { BalancedPositiveNegativeSampler } from '../ops/matcher.js';
 import type { RgbImage } from '../selective-search/image.js';
 import { type SelectiveSearchOptions, selectiveSearch } from '../selective-search/selective-search.js';
 import { type Backbone, smallBackbone } from './backbone.js';
 import { cleanTruth, clipAndFilter } from './host-boxes.js';
 import { type PostprocessOptions, RoIHeads, postprocessDetections, roiHeadsLoss, sampleRoiTargets } from './roi-heads.js';
+import { SHAPE_CLASSES } from '../datasets/shapes.js';
 
 /** A training image with its region proposals [K, 4]. */
 export type GroundTruthWithProposals = GroundTruth & { proposals: Float32Array };
@@ -42,7 +43,7 @@ export interface FastRCNNOptions {
  * (softmax over C + 1 classes, class-specific box regression) trained with the multi-task loss.
  * forward: images [N, H, W, 3] -> features [N, H / 4, W / 4, 32].
  */
-export class FastRCNN extends Module<tf.Tensor, tf.Tensor> {
+export class FastRCNN extends Module<tf.Tensor, tf.Tensor> implements Detector {
   readonly backbone: Backbone;
   readonly roiHeads: RoIHeads;
   readonly numClasses: number;
@@ -71,31 +72,44 @@ export class FastRCNN extends Module<tf.Tensor, tf.Tensor> {
     return this.backbone.body.call(x);
   }
 
-  /** Multi-task loss of a batch; each truth carries its image's proposals (see `regionProposals`). */
-  loss(images: tf.Tensor4D, truths: readonly GroundTruth[]): tf.Scalar {
-    const clean = truths.map((t) => cleanTruth(t.boxes, t.labels, this.imageSize, this.numClasses));
-    const proposals = truths.map((t) => (t as Partial<GroundTruthWithProposals>).proposals ?? new Float32Array(0));
-    const targets = sampleRoiTargets(proposals, clean, this.#sampler, this.roiHeads.coder);
-    const features = this.backbone.body.call(images) as tf.Tensor4D;
-    const heads = this.roiHeads.call({ features, rois: tf.tensor2d(targets.rois, [targets.labels.length, 5]) });
-    return roiHeadsLoss(heads.scores, heads.deltas, targets);
+  /**
+   * The multi-task loss of a batch (classification + box regression of the sampled RoIs), as `roiHeads`.
+   * Each target's proposals are used where given (see `regionProposals`), else selective search runs on
+   * its image. images [N, S, S, 3] in [0, 1] at the model's input size.
+   */
+  loss(images: tf.Tensor4D, targets: readonly DetectionTarget[]): DetectionLosses {
+    const [, h, w] = images.shape;
+    if (h !== this.inputSize || w !== this.inputSize) {
+      throw new Error(`FastRCNN.loss: images are ${h}x${w}; this model trains at ${this.inputSize}x${this.inputSize} (resize them, or build it with inputSize ${h})`);
+    }
+    return tf.tidy(() => {
+      const clean = targets.map((t) => cleanTruth(t.boxes, t.labels, this.imageSize, this.numClasses));
+      const proposals = targets.map((t, n) => t.proposals ?? regionProposals(batchImage(images, n), this.proposalOptions));
+      const sampled = sampleRoiTargets(proposals, clean, this.#sampler, this.roiHeads.coder);
+      const features = this.backbone.body.call(images) as tf.Tensor4D;
+      const heads = this.roiHeads.call({ features, rois: tf.tensor2d(sampled.rois, [sampled.labels.length, 5]) });
+      return { roiHeads: roiHeadsLoss(heads.scores, heads.deltas, sampled) };
+    });
   }
 
   /**
-   * images -> Detections per image. Proposals come from `regionProposals` unless given; an image without
-   * proposals gets no detections.
+   * Detections per image in its own pixels (eval mode): each image resized to the model's square input,
+   * selective search on it unless `proposals` are given (in input-size pixels), and the boxes mapped
+   * back. An image without proposals gets no detections.
    */
-  async detect(images: readonly RgbImage[], options: PostprocessOptions & { proposals?: readonly Float32Array[] } = {}): Promise<Detections[]> {
-    if (images.length === 0) return [];
-    this.eval();
-    const proposals = options.proposals ?? images.map((image) => regionProposals(image, this.proposalOptions));
-    const rois = Float32Array.from(proposals.flatMap((p, image) => Array.from({ length: p.length / 4 }, (_, i) => [image, ...p.subarray(4 * i, 4 * i + 4)]).flat()));
-    const k = rois.length / 5;
-    if (k === 0) return images.map(() => ({ boxes: new Float32Array(0), scores: new Float32Array(0), labels: new Int32Array(0) }));
-    const heads = tf.tidy(() => this.roiHeads.call({ features: this.backbone.body.call(imagesToTensor(images)) as tf.Tensor4D, rois: tf.tensor2d(rois, [k, 5]) }));
-    const result = await postprocessDetections(heads.scores, heads.deltas, rois, images.length, this.imageSize, this.roiHeads.coder, options);
-    tf.dispose([heads.scores, heads.deltas]);
-    return result;
+  detect(images: DetectorImages, options: PostprocessOptions & { proposals?: readonly Float32Array[] } = {}): Promise<Detections[]> {
+    return detectAtSize(images, this.imageSize, async (x) => {
+      this.eval();
+      const n = x.shape[0];
+      const proposals = options.proposals ?? Array.from({ length: n }, (_, i) => regionProposals(batchImage(x, i), this.proposalOptions));
+      const rois = Float32Array.from(proposals.flatMap((p, image) => Array.from({ length: p.length / 4 }, (_, i) => [image, ...p.subarray(4 * i, 4 * i + 4)]).flat()));
+      const k = rois.length / 5;
+      if (k === 0) return Array.from({ length: n }, () => ({ boxes: new Float32Array(0), scores: new Float32Array(0), labels: new Int32Array(0) }));
+      const heads = tf.tidy(() => this.roiHeads.call({ features: this.backbone.body.call(x) as tf.Tensor4D, rois: tf.tensor2d(rois, [k, 5]) }));
+      const result = await postprocessDetections(heads.scores, heads.deltas, rois, n, this.imageSize, this.roiHeads.coder, options);
+      tf.dispose([heads.scores, heads.deltas]);
+      return result;
+    });
   }
 }
 
@@ -111,5 +125,6 @@ registerModel({
   inputShape: [64, 64, 3],
   minInputSize: 64,
   numClasses: 3,
+  categories: SHAPE_CLASSES,
   create: (options) => fastrcnnSmall({ numClasses: options?.numClasses }),
 });

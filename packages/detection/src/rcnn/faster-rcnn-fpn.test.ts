@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Module, deterministicStateDict, getModelEntry, readNpy, summary, toFloat32Array, torchShape, trainStep } from '@convkit/core';
 import { closeness, testBackends, useBackend } from '@convkit/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { imagesToTensor, syntheticShapes } from '../data/shapes.js';
+import { imagesToTensor, syntheticShapes } from '../datasets/shapes.js';
+import { totalLoss } from '../detector.js';
 import type { RgbImage } from '../selective-search/image.js';
 import { type FasterRCNNFPN, fasterrcnnResnet50Fpn } from './faster-rcnn-fpn.js';
 
@@ -141,7 +142,7 @@ describe.each(backends.filter((b) => b !== 'cpu'))('fasterrcnn_resnet50_fpn trai
     model.train();
     const before = tf.memory().numTensors;
     const [rpn, heads] = tf.tidy(() => {
-      const { rpn: r, roiHeads: h } = model.losses(x, samples);
+      const { rpn: r, roiHeads: h } = model.loss(x, samples);
       return [r.dataSync()[0]!, h.dataSync()[0]!];
     });
     expect(tf.memory().numTensors).toBe(before);
@@ -150,7 +151,7 @@ describe.each(backends.filter((b) => b !== 'cpu'))('fasterrcnn_resnet50_fpn trai
     const weight = (name: string) => model.namedParameters().find(([n]) => n === name)![1];
     const watched = ['backbone.body.conv1.weight', 'backbone.body.layer1.0.conv1.weight', 'backbone.body.layer2.0.conv1.weight', 'rpn.head.conv.0.0.weight', 'roi_heads.box_head.fc7.weight'];
     const start = await Promise.all(watched.map((n) => weight(n).data()));
-    const loss = await trainStep(model, optimizer, () => model.loss(x, samples));
+    const loss = await trainStep(model, optimizer, () => totalLoss(model.loss(x, samples)));
     expect(Number.isFinite(loss) && loss > 0).toBe(true);
     const end = await Promise.all(watched.map((n) => weight(n).data()));
     const changed = watched.map((_, i) => Array.prototype.some.call(end[i]!, (v: number, j: number) => v !== start[i]![j]));

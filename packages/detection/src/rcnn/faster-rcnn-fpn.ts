@@ -1,17 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Flatten, Linear, Module, ReLU, Sequential, registerModel } from '@convkit/core';
-import type { Detections, GroundTruth } from '../eval/map.js';
+import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages } from '../detector.js';
+import type { Detections } from '../metrics.js';
 import { AnchorGenerator } from '../ops/anchors.js';
 import { BoxCoder } from '../ops/box-coder.js';
 import { BalancedPositiveNegativeSampler } from '../ops/matcher.js';
 import { multiScaleRoiAlign } from '../ops/multi-scale-roi-align.js';
-import type { RgbImage } from '../selective-search/image.js';
 import { type BackboneWithFPN, resnet50FpnBackbone } from './backbone-with-fpn.js';
 import { GeneralizedRCNNTransform, type GeneralizedRCNNTransformOptions, type ImageList } from './generalized-rcnn-transform.js';
 import { cleanTruth } from './host-boxes.js';
 import { type PyramidProposalOptions, RegionProposalNetwork } from './region-proposal-network.js';
 import { type PostprocessOptions, postprocessDetections, roiHeadsLoss, sampleRoiTargets } from './roi-heads.js';
 import { rpnLoss, rpnTargets } from './rpn.js';
+import { COCO_V1_CATEGORIES } from '../categories.js';
 
 /** torchvision's TwoMLPHead: flatten (PyTorch's channel-major order), fc6 + ReLU, fc7 + ReLU. [K, 7, 7, C] -> [K, hidden]. */
 export class TwoMLPHead extends Module {
@@ -110,7 +111,7 @@ export interface FasterRCNNSteps {
  * forward: a normalised padded batch [N, H, W, 3] -> the box head's outputs for the test-time proposals
  * (synchronous; what `summary` traces).
  */
-export class FasterRCNNFPN extends Module<tf.Tensor, { scores: tf.Tensor2D; deltas: tf.Tensor2D }> {
+export class FasterRCNNFPN extends Module<tf.Tensor, { scores: tf.Tensor2D; deltas: tf.Tensor2D }> implements Detector {
   readonly transform: GeneralizedRCNNTransform;
   readonly backbone: BackboneWithFPN;
   readonly rpn: RegionProposalNetwork;
@@ -135,21 +136,18 @@ export class FasterRCNNFPN extends Module<tf.Tensor, { scores: tf.Tensor2D; delt
   }
 
   /**
-   * The training loss of a batch, synchronous so that it can sit inside `trainStep`: the RPN's loss plus the
-   * box head's, as torchvision's in training mode (RPN: Matcher 0.7 / 0.3, balanced anchor sampling; box
-   * head: ground truth joined to the proposals, Matcher 0.5, a quarter foreground). Proposals use the
-   * training options when the model is in training mode and carry no gradient.
-   * images [N, H, W, 3] in [0, 1]; truths: per image, boxes in its pixels and labels 0-based (torchvision's - 1).
+   * The training losses of a batch, as torchvision's in training mode: `rpn` (Matcher 0.7 / 0.3, balanced
+   * anchor sampling; objectness + box regression) and `roiHeads` (ground truth joined to the proposals,
+   * Matcher 0.5, a quarter foreground; classification + box regression). Proposals use the training options
+   * when the model is in training mode and carry no gradient.
+   * images [N, H, W, 3] in [0, 1], any size (the transform resizes them); targets: per image, boxes in its
+   * pixels and labels 0-based (torchvision's - 1).
    */
-  loss(images: tf.Tensor4D, truths: readonly GroundTruth[]): tf.Scalar {
-    return tf.tidy(() => {
-      const { rpn, roiHeads } = this.losses(images, truths);
-      return tf.add(rpn, roiHeads) as tf.Scalar;
-    });
+  loss(images: tf.Tensor4D, targets: readonly DetectionTarget[]): DetectionLosses {
+    return tf.tidy(() => this.#losses(images, targets));
   }
 
-  /** The two stages' losses of `loss`, apart. Call it inside tf.tidy (or a gradient): it leaves its intermediates. */
-  losses(images: tf.Tensor4D, truths: readonly GroundTruth[]): { rpn: tf.Scalar; roiHeads: tf.Scalar } {
+  #losses(images: tf.Tensor4D, truths: readonly DetectionTarget[]): { rpn: tf.Scalar; roiHeads: tf.Scalar } {
     const list = this.transform.applyTensor(images);
     // torchvision's resize_boxes: ratios resized / original in float32.
     const clean = truths.map((t, i) => {
@@ -181,20 +179,20 @@ export class FasterRCNNFPN extends Module<tf.Tensor, { scores: tf.Tensor2D; delt
     });
   }
 
-  /** images: 8-bit RGB(A) of any sizes -> detections per image in its own pixels (eval mode). */
-  async detect(images: readonly RgbImage[], options: PostprocessOptions = {}): Promise<Detections[]> {
-    if (images.length === 0) return [];
+  /** Detections per image in its own pixels (eval mode), through the transform: images of any sizes. */
+  async detect(images: DetectorImages, options: PostprocessOptions = {}): Promise<Detections[]> {
+    if ((images instanceof tf.Tensor ? images.shape[0] : images.length) === 0) return [];
     return (await this.#run(images, options, false)).detections;
   }
 
   /** `detect` that also returns the transform's batch and the RPN's proposals. */
-  async detectSteps(images: readonly RgbImage[], options: PostprocessOptions = {}): Promise<FasterRCNNSteps> {
+  async detectSteps(images: DetectorImages, options: PostprocessOptions = {}): Promise<FasterRCNNSteps> {
     return this.#run(images, options, true);
   }
 
-  async #run(images: readonly RgbImage[], options: PostprocessOptions, keepSteps: boolean): Promise<FasterRCNNSteps> {
+  async #run(images: DetectorImages, options: PostprocessOptions, keepSteps: boolean): Promise<FasterRCNNSteps> {
     this.eval();
-    const list: ImageList = this.transform.apply(images);
+    const list: ImageList = images instanceof tf.Tensor ? this.transform.applyTensor(images) : this.transform.apply(images);
     const tensors: tf.Tensor[] = [list.tensors];
     try {
       const shape = list.tensors.shape;
@@ -211,7 +209,7 @@ export class FasterRCNNFPN extends Module<tf.Tensor, { scores: tf.Tensor2D; delt
       const { scores, deltas } = this.roiHeads.call({ levels: levels.slice(0, 4), rois, imageSizes: list.imageSizes });
       tensors.push(scores, deltas);
       await nextTask();
-      const found = await postprocessDetections(scores, deltas, rois, images.length, list.imageSizes, this.roiHeads.coder, { ...this.postprocessOptions, ...options });
+      const found = await postprocessDetections(scores, deltas, rois, list.imageSizes.length, list.imageSizes, this.roiHeads.coder, { ...this.postprocessOptions, ...options });
       const detections = found.map((d, i) => ({ ...d, boxes: this.transform.postprocessBoxes(d.boxes, list, i) }));
       return { batch, proposals: proposals.map((p) => p.boxes), detections };
     } finally {
@@ -250,6 +248,7 @@ registerModel({
   inputShape: [800, 800, 3],
   minInputSize: 32,
   numClasses: 91,
+  categories: COCO_V1_CATEGORIES,
   // GMACs at 800x800 with the 1000 test-time proposals; torchvision publishes it as _ops from 0.15 on.
   reference: { params: 41_755_286, gmacs: 134.38, source: 'torchvision model metadata (COCO_V1)' },
   create: (options = {}) => fasterrcnnResnet50Fpn(options as FasterRCNNFPNOptions),

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, Linear, type StateDict, getModelEntry, trainStep } from '@convkit/core';
 import { testBackends, useBackend } from '@convkit/test-utils';
 import { describe, expect, it } from 'vitest';
-import { imagesToTensor, syntheticShapes } from '../data/shapes.js';
+import { imagesToTensor, syntheticShapes } from '../datasets/shapes.js';
+import { totalLoss } from '../detector.js';
 import { fasterrcnnVgg16, vgg16ToFasterRcnn } from './faster-rcnn-vgg16.js';
 
 const backends = await testBackends();
@@ -64,7 +65,7 @@ describe.each(backends.filter((b) => b !== 'cpu'))('fasterrcnn_vgg16 training st
     const optimizer = tf.train.sgd(1e-4);
     const before = tf.memory().numTensors;
     const [rpn, heads] = tf.tidy(() => {
-      const { rpn: r, roiHeads: h } = model.losses(x, samples);
+      const { rpn: r, roiHeads: h } = model.loss(x, samples);
       return [r.dataSync()[0]!, h.dataSync()[0]!];
     });
     expect(tf.memory().numTensors).toBe(before);
@@ -73,7 +74,7 @@ describe.each(backends.filter((b) => b !== 'cpu'))('fasterrcnn_vgg16 training st
     const fc7 = (model.roiHeads.fc.layers[3] as Linear).weight;
     const rpnConv = model.rpn.conv.weight;
     const [fc7Before, rpnBefore] = [await fc7.data(), await rpnConv.data()];
-    const loss = await trainStep(model, optimizer, () => model.loss(x, samples));
+    const loss = await trainStep(model, optimizer, () => totalLoss(model.loss(x, samples)));
     // Not equal to rpn + heads: the samplers draw new anchors and RoIs on every call.
     expect(Number.isFinite(loss) && loss > 0).toBe(true);
     // Both stages moved: the heads' fc7 and the RPN's conv.

@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, registerModel } from '@convkit/core';
-import { imagesToTensor } from '../data/shapes.js';
-import type { Detections, GroundTruth } from '../eval/map.js';
+import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages, detectAtSize } from '../detector.js';
+import type { Detections } from '../metrics.js';
 import { AnchorGenerator } from '../ops/anchors.js';
 import { BoxCoder } from '../ops/box-coder.js';
 import { BalancedPositiveNegativeSampler } from '../ops/matcher.js';
-import type { RgbImage } from '../selective-search/image.js';
 import { type Backbone, smallBackbone } from './backbone.js';
 import { cleanTruth } from './host-boxes.js';
 import { type PostprocessOptions, RoIHeads, postprocessDetections, roiHeadsLoss, sampleRoiTargets } from './roi-heads.js';
 import { type ProposalOptions, RPNHead, filterProposals, rpnLoss, rpnTargets } from './rpn.js';
+import { SHAPE_CLASSES } from '../datasets/shapes.js';
 
 export interface FasterRCNNOptions {
   /** Object classes, without the background (default 3, the synthetic shapes). */
@@ -43,7 +43,7 @@ export interface FasterRCNNOptions {
  * and refine them. Trained end to end with both stages' losses summed (torchvision's approximate joint
  * training). forward: images [N, H, W, 3] in [0, 1] -> the RPN's outputs; use `loss` and `detect`.
  */
-export class FasterRCNN extends Module<tf.Tensor, { objectness: tf.Tensor2D; deltas: tf.Tensor3D }> {
+export class FasterRCNN extends Module<tf.Tensor, { objectness: tf.Tensor2D; deltas: tf.Tensor3D }> implements Detector {
   readonly backbone: Backbone;
   readonly rpn: RPNHead;
   readonly roiHeads: RoIHeads;
@@ -92,58 +92,56 @@ export class FasterRCNN extends Module<tf.Tensor, { objectness: tf.Tensor2D; del
   }
 
   /**
-   * The training loss of a batch, synchronous so that it can sit inside `trainStep`: RPN loss + RoI heads
-   * loss. Proposals come from the current RPN outputs and carry no gradient, as in torchvision.
-   * images [N, S, S, 3] in [0, 1]; truths: per image, boxes in pixels and 0-based labels.
+   * The training losses of a batch: the RPN's (objectness + anchor regression) and the RoI heads'
+   * (classification + box regression), each a scalar. Proposals come from the current RPN outputs and
+   * carry no gradient, as in torchvision (approximate joint training).
+   * images [N, S, S, 3] in [0, 1] at the model's input size; targets: per image, boxes in pixels and 0-based labels.
    */
-  loss(images: tf.Tensor4D, truths: readonly GroundTruth[]): tf.Scalar {
+  loss(images: tf.Tensor4D, targets: readonly DetectionTarget[]): DetectionLosses {
+    const [, h, w] = images.shape;
+    if (h !== this.inputSize || w !== this.inputSize) {
+      throw new Error(`FasterRCNN.loss: images are ${h}x${w}; this model trains at ${this.inputSize}x${this.inputSize} (resize them, or build it with inputSize ${h})`);
+    }
     return tf.tidy(() => {
-      const { rpn, roiHeads } = this.losses(images, truths);
-      return tf.add(rpn, roiHeads) as tf.Scalar;
+      const clean = targets.map((t) => cleanTruth(t.boxes, t.labels, this.imageSize, this.numClasses));
+      const n = images.shape[0];
+      const features = this.backbone.body.call(images) as tf.Tensor4D;
+      const { objectness, deltas } = this.rpn.call(features);
+      const anchors = this.anchors();
+      const proposals = filterProposals(objectness.dataSync() as Float32Array, deltas.dataSync() as Float32Array, anchors, n, this.imageSize, this.rpnCoder, this.#trainProposals);
+      const rpn = rpnLoss(objectness, deltas, rpnTargets(anchors, clean, this.#rpnSampler, this.rpnCoder));
+      const sampled = sampleRoiTargets(proposals.map((p) => p.boxes), clean, this.#roiSampler, this.roiHeads.coder);
+      const heads = this.roiHeads.call({ features, rois: tf.tensor2d(sampled.rois, [sampled.labels.length, 5]) });
+      return { rpn, roiHeads: roiHeadsLoss(heads.scores, heads.deltas, sampled) };
     });
   }
 
   /**
-   * The two stages' losses of `loss`, apart: the RPN's (objectness + anchor regression) and the RoI heads'
-   * (classification + box regression). Call it inside tf.tidy (or a gradient): it leaves its intermediates.
+   * Detections per image in its own pixels (eval mode): each image resized to the model's square input
+   * and the boxes mapped back. An image without proposals gets no detections.
    */
-  losses(images: tf.Tensor4D, truths: readonly GroundTruth[]): { rpn: tf.Scalar; roiHeads: tf.Scalar } {
-    const clean = truths.map((t) => cleanTruth(t.boxes, t.labels, this.imageSize, this.numClasses));
-    const n = images.shape[0];
-    const features = this.backbone.body.call(images) as tf.Tensor4D;
-    const { objectness, deltas } = this.rpn.call(features);
-    const anchors = this.anchors();
-    const proposals = filterProposals(objectness.dataSync() as Float32Array, deltas.dataSync() as Float32Array, anchors, n, this.imageSize, this.rpnCoder, this.#trainProposals);
-    const rpn = rpnLoss(objectness, deltas, rpnTargets(anchors, clean, this.#rpnSampler, this.rpnCoder));
-    const targets = sampleRoiTargets(proposals.map((p) => p.boxes), clean, this.#roiSampler, this.roiHeads.coder);
-    const heads = this.roiHeads.call({ features, rois: tf.tensor2d(targets.rois, [targets.labels.length, 5]) });
-    return { rpn, roiHeads: roiHeadsLoss(heads.scores, heads.deltas, targets) };
+  detect(images: DetectorImages, options: PostprocessOptions = {}): Promise<Detections[]> {
+    return detectAtSize(images, this.imageSize, (x) => this.#detectBatch(x, options));
   }
 
-  /** images of the model's input size -> Detections per image (eval mode). No proposals give no detections. */
-  async detect(images: readonly RgbImage[], options: PostprocessOptions = {}): Promise<Detections[]> {
-    if (images.length === 0) return [];
+  async #detectBatch(x: tf.Tensor4D, options: PostprocessOptions): Promise<Detections[]> {
     this.eval();
-    const x = imagesToTensor(images);
-    try {
-      const features = this.backbone.body.call(x) as tf.Tensor4D;
-      const { objectness, deltas } = this.rpn.call(features);
-      const proposals = filterProposals(await objectness.data() as Float32Array, await deltas.data() as Float32Array, this.anchors(), images.length, this.imageSize, this.rpnCoder, this.#testProposals);
-      tf.dispose([objectness, deltas]);
-      const rois = Float32Array.from(proposals.flatMap((p, image) => Array.from({ length: p.boxes.length / 4 }, (_, i) => [image, ...p.boxes.subarray(4 * i, 4 * i + 4)]).flat()));
-      const k = rois.length / 5;
-      if (k === 0) {
-        features.dispose();
-        return images.map(() => ({ boxes: new Float32Array(0), scores: new Float32Array(0), labels: new Int32Array(0) }));
-      }
-      const heads = tf.tidy(() => this.roiHeads.call({ features, rois: tf.tensor2d(rois, [k, 5]) }));
+    const n = x.shape[0];
+    const features = this.backbone.body.call(x) as tf.Tensor4D;
+    const { objectness, deltas } = this.rpn.call(features);
+    const proposals = filterProposals(await objectness.data() as Float32Array, await deltas.data() as Float32Array, this.anchors(), n, this.imageSize, this.rpnCoder, this.#testProposals);
+    tf.dispose([objectness, deltas]);
+    const rois = Float32Array.from(proposals.flatMap((p, image) => Array.from({ length: p.boxes.length / 4 }, (_, i) => [image, ...p.boxes.subarray(4 * i, 4 * i + 4)]).flat()));
+    const k = rois.length / 5;
+    if (k === 0) {
       features.dispose();
-      const result = await postprocessDetections(heads.scores, heads.deltas, rois, images.length, this.imageSize, this.roiHeads.coder, options);
-      tf.dispose([heads.scores, heads.deltas]);
-      return result;
-    } finally {
-      x.dispose();
+      return Array.from({ length: n }, () => ({ boxes: new Float32Array(0), scores: new Float32Array(0), labels: new Int32Array(0) }));
     }
+    const heads = tf.tidy(() => this.roiHeads.call({ features, rois: tf.tensor2d(rois, [k, 5]) }));
+    features.dispose();
+    const result = await postprocessDetections(heads.scores, heads.deltas, rois, n, this.imageSize, this.roiHeads.coder, options);
+    tf.dispose([heads.scores, heads.deltas]);
+    return result;
   }
 }
 
@@ -160,5 +158,6 @@ registerModel({
   inputShape: [64, 64, 3],
   minInputSize: 64,
   numClasses: 3,
+  categories: SHAPE_CLASSES,
   create: (options) => fasterrcnnSmall({ numClasses: options?.numClasses }),
 });

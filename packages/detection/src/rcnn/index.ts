@@ -7,7 +7,7 @@ export { FasterRCNN, type FasterRCNNOptions, fasterrcnnSmall } from './faster-rc
 export { type FasterRCNNVgg16Options, fasterrcnnVgg16, vgg16Backbone, vgg16ToFasterRcnn } from './faster-rcnn-vgg16.js';
 export { FastRCNN, type FastRCNNOptions, type GroundTruthWithProposals, type RegionProposalOptions, fastrcnnSmall, regionProposals } from './fast-rcnn.js';
 export { RCNN, type RCNNOptions, rcnnSmall } from './rcnn.js';
-export { type DetectorTrainOptions, type TrainableDetector, trainDetector } from './train.js';
+export { type DetectorTrainOptions, trainDetector } from './train.js';
 export { GeneralizedRCNNTransform, type GeneralizedRCNNTransformOptions, type ImageList, IMAGENET_MEAN, IMAGENET_STD } from './generalized-rcnn-transform.js';
 export { BackboneWithFPN, ResNetBody, resnet50FpnBackbone } from './backbone-with-fpn.js';
 export { PyramidRPNHead, type PyramidProposalOptions, type RegionProposals, RegionProposalNetwork, filterPyramidProposals } from './region-proposal-network.js';

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Conv2d, crossEntropy, Flatten, Linear, Module, registerModel, ReLU, seededRandom, Sequential, shuffledIndices } from '@convkit/core';
-import type { DetectionSample } from '../data/shapes.js';
-import type { Detections } from '../eval/map.js';
+import { type DetectionSample, SHAPE_CLASSES } from '../datasets/shapes.js';
+import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages, batchImage, imageToTensor } from '../detector.js';
+import type { Detections } from '../metrics.js';
 import { BoxCoder } from '../ops/box-coder.js';
 import { batchedNmsHost } from '../ops/nms.js';
-import type { RgbImage } from '../selective-search/image.js';
 import { type RegionProposalOptions, regionProposals } from './fast-rcnn.js';
 import { cleanTruth, clipAndFilter, iouMatrix } from './host-boxes.js';
 
@@ -24,7 +24,7 @@ export interface RCNNOptions {
  * weight decay (ridge regression), on the same features.
  * forward: crops [K, s, s, 3] -> features [K, 128].
  */
-export class RCNN extends Module<tf.Tensor, tf.Tensor> {
+export class RCNN extends Module<tf.Tensor, tf.Tensor> implements Detector {
   readonly cnn: Sequential;
   /** The fine-tuning softmax over C + 1 classes, used only to train the CNN. */
   readonly softmax: Linear;
@@ -36,6 +36,8 @@ export class RCNN extends Module<tf.Tensor, tf.Tensor> {
   readonly cropSize: number;
   readonly proposalOptions: RegionProposalOptions;
   readonly coder = new BoxCoder([1, 1, 1, 1]);
+  /** Crop sampling in `loss`. */
+  readonly #random = seededRandom(0);
 
   constructor(options: RCNNOptions = {}) {
     super();
@@ -108,24 +110,18 @@ export class RCNN extends Module<tf.Tensor, tf.Tensor> {
         regression.push(...(g >= 0 ? encoded.subarray(4 * c, 4 * c + 4) : [0, 0, 0, 0]));
       });
     }
+    if (crops.length === 0) throw new Error('RCNN: the batch has no proposals and no ground-truth boxes to crop; give images with objects or proposals');
     const all = tf.concat(crops) as tf.Tensor4D;
     tf.dispose(crops);
     return { crops: all, labels, overlaps, boxLabels, regression };
   }
 
   /**
-   * The paper's three stages on proposals precomputed per sample: (1) fine-tune the CNN with a softmax
-   * over C + 1 classes (proposals at IoU >= 0.5 are their object's class, the rest background); (2) train
-   * the per-class linear SVMs on the frozen features (positives: IoU >= 0.5 here, where the paper takes the
-   * ground-truth boxes only; negatives: IoU < 0.3); (3) train the regressors on proposals with IoU >= 0.6.
+   * One-vs-rest SVM targets (+1 for the class, -1 for other classes and background, weight 0 for IoU
+   * 0.3 .. 0.5 of the own class) and regression targets (proposals at IoU >= 0.6), [K, C] and [K, 4 C].
    */
-  async fit(samples: readonly (DetectionSample & { proposals: Float32Array })[], options: { epochs?: number; cropsPerImage?: number; seed?: number; onEpoch?: (stage: string, epoch: number, loss: number) => void } = {}): Promise<void> {
-    const random = seededRandom(options.seed ?? 0);
-    const data = this.#trainingCrops(samples, options.cropsPerImage ?? 16, random);
-    const k = data.labels.length;
-    const labels = tf.tensor1d(data.labels, 'int32');
-    const c = this.numClasses;
-    // One-vs-rest SVM targets: +1 for the class, -1 for other classes and background, 0 (ignored) for IoU 0.3 .. 0.5.
+  #stageTargets(data: { labels: number[]; overlaps: number[]; boxLabels: number[]; regression: number[] }) {
+    const k = data.labels.length, c = this.numClasses;
     const svmTarget = new Float32Array(k * c), svmWeight = new Float32Array(k * c);
     const regMask = new Float32Array(k * 4 * c), regTarget = new Float32Array(k * 4 * c);
     for (let i = 0; i < k; i++) {
@@ -141,6 +137,57 @@ export class RCNN extends Module<tf.Tensor, tf.Tensor> {
         regTarget.set(data.regression.slice(4 * i, 4 * i + 4), i * 4 * c + 4 * b);
       }
     }
+    return { svmTarget, svmWeight, regMask, regTarget };
+  }
+
+  /**
+   * The SVMs' weighted hinge loss over `count` crops and the regressors' squared error over their masked
+   * targets, with weight decay on both (the ridge of the paper's regression) counted in the SVMs' part.
+   * features [K, 128]; target, weight [K, C]; mask, regression [K, 4 C].
+   */
+  #linearLosses(features: tf.Tensor, target: tf.Tensor, weight: tf.Tensor, mask: tf.Tensor, regression: tf.Tensor, count: number): { svm: tf.Scalar; regressor: tf.Scalar } {
+    const margins = this.svm.call(features);
+    const hinge = tf.div(tf.sum(tf.mul(weight, tf.relu(tf.sub(1, tf.mul(target, margins))))), count);
+    const squared = tf.div(tf.sum(tf.square(tf.sub(tf.mul(this.regressor.call(features), mask), regression))), tf.maximum(tf.sum(mask), 1));
+    const decay = tf.mul(1e-3, tf.add(tf.sum(tf.square(this.svm.weight)), tf.sum(tf.square(this.regressor.weight))));
+    return { svm: tf.add(hinge, decay) as tf.Scalar, regressor: squared as tf.Scalar };
+  }
+
+  /**
+   * The three stages' losses on one batch, as `fit` minimises them one after the other: `classifier`
+   * (the fine-tuning softmax over C + 1 classes), `svm` (hinge) and `regressor` (squared error), on up to
+   * 16 sampled crops per image. Each target's proposals are used where given, else selective search runs
+   * on its image. images [N, H, W, 3] in [0, 1], any size.
+   */
+  loss(images: tf.Tensor4D, targets: readonly DetectionTarget[]): DetectionLosses {
+    return tf.tidy(() => {
+      const samples = targets.map((t, n) => {
+        const image = batchImage(images, n);
+        return { image, boxes: Float32Array.from(t.boxes), labels: Int32Array.from(t.labels), proposals: t.proposals ?? regionProposals(image, this.proposalOptions) };
+      });
+      const data = this.#trainingCrops(samples, 16, this.#random);
+      const k = data.labels.length, c = this.numClasses;
+      const { svmTarget, svmWeight, regMask, regTarget } = this.#stageTargets(data);
+      const features = this.cnn.call(data.crops);
+      const classifier = crossEntropy(this.softmax.call(features), tf.tensor1d(data.labels, 'int32'));
+      const linear = this.#linearLosses(features, tf.tensor2d(svmTarget, [k, c]), tf.tensor2d(svmWeight, [k, c]), tf.tensor2d(regMask, [k, 4 * c]), tf.tensor2d(regTarget, [k, 4 * c]), k);
+      return { classifier, ...linear };
+    });
+  }
+
+  /**
+   * The paper's three stages on proposals precomputed per sample: (1) fine-tune the CNN with a softmax
+   * over C + 1 classes (proposals at IoU >= 0.5 are their object's class, the rest background); (2) train
+   * the per-class linear SVMs on the frozen features (positives: IoU >= 0.5 here, where the paper takes the
+   * ground-truth boxes only; negatives: IoU < 0.3); (3) train the regressors on proposals with IoU >= 0.6.
+   */
+  async fit(samples: readonly (DetectionSample & { proposals: Float32Array })[], options: { epochs?: number; cropsPerImage?: number; seed?: number; onEpoch?: (stage: string, epoch: number, loss: number) => void } = {}): Promise<void> {
+    const random = seededRandom(options.seed ?? 0);
+    const data = this.#trainingCrops(samples, options.cropsPerImage ?? 16, random);
+    const k = data.labels.length;
+    const c = this.numClasses;
+    const { svmTarget, svmWeight, regMask, regTarget } = this.#stageTargets(data);
+    const labels = tf.tensor1d(data.labels, 'int32');
     const batch = 64;
     const run = async (stage: string, variables: tf.Variable[], epochs: number, loss: (x: tf.Tensor4D, index: tf.Tensor1D) => tf.Scalar) => {
       const optimizer = tf.train.adam(2e-3);
@@ -168,25 +215,24 @@ export class RCNN extends Module<tf.Tensor, tf.Tensor> {
     const [target, weight, mask, regression] = [tf.tensor2d(svmTarget, [k, c]), tf.tensor2d(svmWeight, [k, c]), tf.tensor2d(regMask, [k, 4 * c]), tf.tensor2d(regTarget, [k, 4 * c])];
     await run('svm + regressor', [...this.svm.trainableVariables(), ...this.regressor.trainableVariables()], epochs * 2, (_x, index) => {
       const f = tf.gather(features, index);
-      const margins = this.svm.call(f);
-      const hinge = tf.div(tf.sum(tf.mul(tf.gather(weight, index), tf.relu(tf.sub(1, tf.mul(tf.gather(target, index), margins))))), batch);
-      const m = tf.gather(mask, index);
-      const squared = tf.div(tf.sum(tf.square(tf.sub(tf.mul(this.regressor.call(f), m), tf.gather(regression, index)))), tf.maximum(tf.sum(m), 1));
-      const decay = tf.mul(1e-3, tf.add(tf.sum(tf.square(this.svm.weight)), tf.sum(tf.square(this.regressor.weight))));
-      return tf.addN([hinge, squared, decay]) as tf.Scalar;
+      const { svm, regressor } = this.#linearLosses(f, tf.gather(target, index), tf.gather(weight, index), tf.gather(mask, index), tf.gather(regression, index), batch);
+      return tf.add(svm, regressor) as tf.Scalar;
     });
     tf.dispose([features, target, weight, mask, regression, labels, data.crops]);
   }
 
   /**
-   * images -> Detections per image: proposals (selective search unless given), warped crops, CNN features,
-   * SVM margins as scores (unbounded; those <= `scoreThreshold`, default -0.5, and NaN dropped), class-specific
-   * box regression, clipping, and per-class NMS at IoU 0.3 (the paper's). No proposals give no detections.
+   * Detections per image, on the whole image at its own size: proposals (selective search unless given),
+   * each warped to the crop size, CNN features, SVM margins as scores (unbounded; those <= `scoreThreshold`,
+   * default -0.5, and NaN dropped), class-specific box regression, clipping, and per-class NMS at IoU 0.3
+   * (the paper's). No proposals give no detections.
    */
-  async detect(images: readonly RgbImage[], options: { proposals?: readonly Float32Array[]; scoreThreshold?: number; maxDetections?: number } = {}): Promise<Detections[]> {
+  async detect(images: DetectorImages, options: { proposals?: readonly Float32Array[]; scoreThreshold?: number; maxDetections?: number } = {}): Promise<Detections[]> {
     this.eval();
     const out: Detections[] = [];
-    for (const [n, image] of images.entries()) {
+    const count = images instanceof tf.Tensor ? images.shape[0] : images.length;
+    for (let n = 0; n < count; n++) {
+      const image = images instanceof tf.Tensor ? batchImage(images, n) : images[n]!;
       const proposals = options.proposals?.[n] ?? regionProposals(image, this.proposalOptions);
       const k = proposals.length / 4;
       if (k === 0) {
@@ -194,7 +240,7 @@ export class RCNN extends Module<tf.Tensor, tf.Tensor> {
         continue;
       }
       const [margins, decoded] = tf.tidy(() => {
-        const x = tf.tensor4d(Float32Array.from(image.data.length === image.height * image.width * 4 ? image.data.filter((_, i) => i % 4 !== 3) : image.data, (v) => v / 255), [1, image.height, image.width, 3]);
+        const x = images instanceof tf.Tensor ? tf.slice(images, [n, 0, 0, 0], [1, -1, -1, -1]) : tf.expandDims(imageToTensor(image), 0) as tf.Tensor4D;
         const features = this.cnn.call(this.crops(x, proposals));
         const boxes = tf.tensor2d(proposals, [k, 4]);
         return [this.svm.call(features).dataSync(), this.coder.decode(this.regressor.call(features) as tf.Tensor2D, boxes).dataSync()];
@@ -234,5 +280,6 @@ registerModel({
   inputShape: [24, 24, 3],
   minInputSize: 24,
   numClasses: 3,
+  categories: SHAPE_CLASSES,
   create: (options) => rcnnSmall({ numClasses: options?.numClasses }),
 });

@@ -5,7 +5,7 @@ import { BalancedPositiveNegativeSampler, Matcher } from '../ops/matcher.js';
 import { batchedNmsHost } from '../ops/nms.js';
 import { roiAlign } from '../ops/roi-align.js';
 import { roiPool } from '../ops/roi-pool.js';
-import type { Detections } from '../eval/map.js';
+import type { Detections } from '../metrics.js';
 import { clipAndFilter, iouMatrix } from './host-boxes.js';
 
 export interface RoIHeadsOptions {

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { batchedNmsHost } from '../ops/nms.js';
-import type { Detections } from '../eval/map.js';
+import type { Detections } from '../metrics.js';
 import type { YoloGeometry } from './loss.js';
 
 export interface DecodeOptions {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { GroundTruth } from '../eval/map.js';
+import type { GroundTruth } from '../metrics.js';
 
 export interface YoloLossOptions {
   /** lambda_coord, the weight of the box terms (paper: 5). */

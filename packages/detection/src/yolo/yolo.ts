@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Module, Sequential, expectRank, registerModel } from '@convkit/core';
+import { VOC_CATEGORIES } from '../categories.js';
+import { SHAPE_CLASSES } from '../datasets/shapes.js';
+import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages, detectAtSize } from '../detector.js';
+import type { Detections } from '../metrics.js';
+import { type DecodeOptions, decodeYolo } from './decode.js';
+import { type YoloGeometry, type YoloLossOptions, type YoloTargetOptions, yoloLoss, yoloTargets } from './loss.js';
 
 /** Leaky ReLU, f(x) = max(x, slope x): YOLO's activation after every layer but the last (slope 0.1). */
 export class LeakyReLU extends Module {
@@ -61,7 +67,7 @@ export interface YoloOptions {
  * (darknet predicts the roots, which is what the paper's loss on sqrt w means), confidence
  * Pr(object) * IoU; outputs are linear, as in the paper. Decode with `decodeYolo`.
  */
-export class Yolo extends Module<tf.Tensor, tf.Tensor> {
+export class Yolo extends Module<tf.Tensor, tf.Tensor> implements Detector {
   readonly numClasses: number;
   readonly boxesPerCell: number;
 
@@ -86,11 +92,47 @@ export class Yolo extends Module<tf.Tensor, tf.Tensor> {
     return this.boxesPerCell * 5 + this.numClasses;
   }
 
+  /** The grid, predictors, classes and input size, for the loss and the decoder. */
+  get geometry(): YoloGeometry {
+    return { gridSize: this.gridSize, boxesPerCell: this.boxesPerCell, numClasses: this.numClasses, imageSize: [this.inputSize, this.inputSize] };
+  }
+
   forward(x: tf.Tensor): tf.Tensor {
     expectRank(x, 4, '[N, H, W, 3]');
     return tf.tidy(() => {
       const y = this.head.call(this.features.call(x));
       return tf.reshape(y, [x.shape[0]!, this.gridSize, this.gridSize, this.cellChannels]);
+    });
+  }
+
+  /**
+   * Detections per image in its own pixels (eval mode): each image resized to the model's square input,
+   * decoded as the paper's test time (`decodeYolo`), and the boxes mapped back.
+   */
+  detect(images: DetectorImages, options: DecodeOptions = {}): Promise<Detections[]> {
+    return detectAtSize(images, [this.inputSize, this.inputSize], async (x) => {
+      this.eval();
+      const output = this.call(x) as tf.Tensor4D;
+      try {
+        return await decodeYolo(output, this.geometry, options);
+      } finally {
+        output.dispose();
+      }
+    });
+  }
+
+  /**
+   * The sum-squared loss of a batch as `yolo`; the responsible predictors are chosen on the batch's own
+   * outputs (read back inside the step), as in the paper. images [N, S, S, 3] in [0, 1] at the input size.
+   */
+  loss(images: tf.Tensor4D, targets: readonly DetectionTarget[], options: YoloLossOptions & YoloTargetOptions = {}): DetectionLosses {
+    const [, h, w] = images.shape;
+    if (h !== this.inputSize || w !== this.inputSize) {
+      throw new Error(`Yolo.loss: images are ${h}x${w}; this model trains at ${this.inputSize}x${this.inputSize} (resize them first)`);
+    }
+    return tf.tidy(() => {
+      const output = this.call(images) as tf.Tensor4D;
+      return { yolo: yoloLoss(output, yoloTargets(output.dataSync(), targets, this.geometry, options), this.geometry, options) };
     });
   }
 }
@@ -152,6 +194,7 @@ registerModel({
   inputShape: [448, 448, 3],
   minInputSize: 448,
   numClasses: 20,
+  categories: VOC_CATEGORIES,
   reference: { params: yolov1ParamCount(), source: 'arXiv 1506.02640, figure 3; counted from the layer table' },
   create: (options) => yolov1({ numClasses: options?.numClasses }),
 });
@@ -164,5 +207,6 @@ registerModel({
   inputShape: [64, 64, 3],
   minInputSize: 64,
   numClasses: 3,
+  categories: SHAPE_CLASSES,
   create: (options) => yoloTiny({ numClasses: options?.numClasses }),
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { averagePrecision, evaluateDetections, type Detections } from './map.js';
+import { averagePrecision, evaluateDetections, type Detections } from './metrics.js';
 
 const dets = (boxes: number[][], scores: number[], labels: number[]): Detections => ({
   boxes: Float32Array.from(boxes.flat()), scores: Float32Array.from(scores), labels: Int32Array.from(labels),

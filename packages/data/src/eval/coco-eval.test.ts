@@ -1,5 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { evaluateCoco, type CocoGroundTruth } from './coco-eval.js';
+import { evaluateCoco, type CocoDetection, type CocoGroundTruth } from './coco-eval.js';
+
+interface ReferenceCase {
+  name: string;
+  groundTruth: CocoGroundTruth;
+  detections: CocoDetection[];
+  expected: { stats: number[]; perCategoryAp: number[]; recall: number[] };
+}
+// pycocotools' cocoeval.py and coco.py, with convkit's Python port of maskApi.c's box IoU (see the script).
+const reference = JSON.parse(readFileSync(new URL('./fixtures/coco-eval.json', import.meta.url), 'utf8')) as { cases: ReferenceCase[] };
 
 // torchmetrics' detection test case (tests/detection/test_map.py, `_inputs`): boxes of COCO val2014
 // images 42, 73, 74 and 133 and detections from cocoapi's results/ fake detections, with the summary
@@ -21,6 +31,14 @@ const f = Math.fround;
 const xywh = (b: readonly number[]): [number, number, number, number] => [f(b[0]!), f(b[1]!), f(b[2]!) - f(b[0]!), f(b[3]!) - f(b[1]!)];
 
 describe('evaluateCoco', () => {
+  it.each(reference.cases.map((c) => [c.name, c] as const))("equals pycocotools' COCOeval on the '%s' case (tools/fixtures/make_coco_eval_fixtures.py)", (_, c) => {
+    const summary = evaluateCoco(c.groundTruth, c.detections);
+    summary.stats.forEach((v, i) => expect(v).toBeCloseTo(c.expected.stats[i]!, 12));
+    summary.perCategoryAp.forEach((v, i) => expect(v).toBeCloseTo(c.expected.perCategoryAp[i]!, 12));
+    expect(summary.recall).toHaveLength(c.expected.recall.length);
+    summary.recall.forEach((v, i) => expect(v).toBeCloseTo(c.expected.recall[i]!, 12));
+  });
+
   it("reproduces the 12 numbers and per-class APs pycocotools printed for torchmetrics' four-image case", () => {
     let id = 1;
     const gt: CocoGroundTruth = {

@@ -3,12 +3,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ImageFolder } from '../datasets/image-folder.js';
+import { CocoDataset } from '../datasets/coco.js';
 import { IdxDataset } from '../datasets/idx.js';
+import { VocDataset } from '../datasets/voc.js';
 import { Compose } from '../transforms/compose.js';
 import { RandomHorizontalFlip } from '../transforms/random-horizontal-flip.js';
 import { RandomResizedCrop } from '../transforms/random-resized-crop.js';
+import { Resize } from '../transforms/resize.js';
 import { ToTensor } from '../transforms/to-tensor.js';
-import { idxBytes, pngBytes, solid, tempDir, writeFile } from '../test/write-files.js';
+import { idxBytes, jpegBytes, palettePngBytes, pngBytes, solid, tempDir, writeFile } from '../test/write-files.js';
 import type { Batch } from './collate.js';
 import { DataLoader, type LoaderOptions, type Progress } from './loader.js';
 
@@ -73,6 +76,31 @@ describe('DataLoader in this thread', () => {
     await expect(collect(new DataLoader(set, { batchSize: 2, workers: 0 }), 0)).rejects.toThrow(/cannot stack a batch of 3x3x3 uint8 from .* and 4x3x3 uint8 from .*: add Resize and CenterCrop/);
     const listed = await collect(new DataLoader(set, { batchSize: 2, workers: 0, stack: false }), 0);
     expect(listed[0]!.list!.map((i) => i.height)).toEqual([3, 4]);
+  });
+
+  it('carries detection targets and segmentation masks, moved by the transform', async () => {
+    const root = tempDir();
+    const instances = {
+      images: [{ id: 1, file_name: 'a.png', height: 4, width: 8 }, { id: 2, file_name: 'b.png', height: 4, width: 8 }],
+      annotations: [{ id: 1, image_id: 1, category_id: 7, bbox: [0, 0, 2, 2], area: 4, iscrowd: 0 }],
+      categories: [{ id: 7, name: 'box' }],
+    };
+    writeFile(join(root, 'annotations', 'instances_val.json'), JSON.stringify(instances));
+    for (const f of ['a.png', 'b.png']) writeFile(join(root, 'val', f), pngBytes(solid(4, 8, [1, 2, 3]), 8, 4));
+    const set = CocoDataset.open(join(root, 'annotations', 'instances_val.json'));
+    const [batch] = await collect(new DataLoader(set, { batchSize: 2, workers: 0, transform: new Compose([new RandomHorizontalFlip(1), new Resize([8, 16]), new ToTensor()]) }), 0);
+    expect(batch!.shape).toEqual([2, 8, 16, 3]);
+    expect(batch!.labels).toBeUndefined();
+    expect(batch!.targets!.map((t) => Array.from(t.boxes!))).toEqual([[12, 0, 16, 4], []]);
+    expect(Array.from(batch!.targets![0]!.labels!)).toEqual([0]);
+    expect(Array.from(batch!.targets![0]!.crowd!)).toEqual([0]);
+
+    const voc = join(tempDir(), 'VOC2012');
+    writeFile(join(voc, 'ImageSets', 'Segmentation', 'train.txt'), 'x\n');
+    writeFile(join(voc, 'JPEGImages', 'x.jpg'), jpegBytes(solid(2, 4, [0, 0, 0]), 4, 2));
+    writeFile(join(voc, 'SegmentationClass', 'x.png'), palettePngBytes(Uint8Array.from([1, 1, 0, 255, 2, 2, 0, 255]), 4, 2));
+    const [segmented] = await collect(new DataLoader(VocDataset.open(voc, { task: 'segmentation' }), { batchSize: 1, workers: 0, transform: new RandomHorizontalFlip(1) }), 0);
+    expect(Array.from(segmented!.masks!)).toEqual([255, 0, 1, 1, 255, 0, 2, 2]);
   });
 });
 

@@ -30,7 +30,7 @@ build_addon_there() {
   echo "building the addon with $($nvcc --version | tail -1)"
   "$nvcc" -shared -Xcompiler -fPIC -cudart static -O2 -std=c++17 \
     -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
-    -I .device/node-include -o /tmp/convkit_cuda.node packages/backend-cuda/native/convkit_cuda.cu -ldl
+    -I .device/node-include -o /tmp/convkit_cuda.node packages/backend-cuda/native/*.cu -ldl
   cp /tmp/convkit_cuda.node .device/convkit_cuda.node 2>/dev/null || true
   export CONVKIT_CUDA_ADDON=/tmp/convkit_cuda.node
 }

@@ -1,8 +1,9 @@
 import type { DevicePtr, NativeAddon, NativeMemory, ProbeResult } from '../src/native/addon.js';
+import { ACTIVATION, BINARY, CAST, CONV, DTYPE, OP_CODES, REDUCE, UNARY } from '../src/native/ops.js';
 
 /**
- * The native addon's contract (native/convkit_cuda.cu) computed on the host, for tests on machines
- * without a GPU: the backend class, its kernels' shape, layout and stride arithmetic, the CPU
+ * The native addon's contract (the files of native/) computed on the host, keyed by the op codes of
+ * src/native/ops.ts, for tests on machines without a GPU: the backend class, its kernels' shape, layout and stride arithmetic, the CPU
  * fallbacks, reference counting and error cleanup run against it exactly as against the device.
  * It checks the TypeScript half only; the CUDA half is checked by tools/device/cuda-check.sh.
  */
@@ -32,68 +33,68 @@ export function referenceAddon(): NativeAddon & { liveBuffers(): number; failNex
 
   const unaryF = (op: number, x: number, p0: number, p1: number): number => {
     switch (op) {
-      case 0: return x < 0 ? 0 : x;
-      case 1: return x < 0 ? 0 : x > 6 ? 6 : x;
-      case 2: return x < 0 ? p0 * x : x;
-      case 3: return x >= 0 ? x : Math.expm1(x);
-      case 4: return x >= 0 ? 1.0507009873554805 * x : 1.7580993408473766 * Math.expm1(x);
-      case 5: return Math.exp(x);
-      case 6: return Math.expm1(x);
-      case 7: return Math.log(x);
-      case 8: return Math.log1p(x);
-      case 9: return Math.sqrt(x);
-      case 10: return 1 / Math.sqrt(x);
-      case 11: return x * x;
-      case 12: return -x;
-      case 13: return Math.abs(x);
-      case 14: return 1 / (1 + Math.exp(-x));
-      case 15: return Math.tanh(x);
-      case 16: return Math.sin(x);
-      case 17: return Math.cos(x);
-      case 18: return Math.floor(x);
-      case 19: return Math.ceil(x);
-      case 20: { const r = Math.round(x); return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r; }
-      case 21: return Number.isNaN(x) ? 0 : Math.sign(x);
-      case 22: return 1 / x;
-      case 23: return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-      case 25: return Number.isNaN(x) ? x : Math.min(Math.max(x, p0), p1);
-      case 26: return Number.isNaN(x) ? NaN : x > 0 ? 1 : p0;
-      case 27: return Number.isNaN(x) ? 1 : 0;
-      case 28: return x === 0 ? 1 : 0;
-      case 29: return Math.abs(x) === Infinity ? 1 : 0;
-      case 30: return Number.isFinite(x) ? 1 : 0;
-      case 31: return Math.atan(x);
-      case 32: return Math.acos(x);
-      case 33: return Math.asin(x);
-      case 34: return Math.sinh(x);
-      case 35: return Math.cosh(x);
-      case 36: return Math.tan(x);
+      case UNARY.Relu: return x < 0 ? 0 : x;
+      case UNARY.Relu6: return x < 0 ? 0 : x > 6 ? 6 : x;
+      case UNARY.LeakyRelu: return x < 0 ? p0 * x : x;
+      case UNARY.Elu: return x >= 0 ? x : Math.expm1(x);
+      case UNARY.Selu: return x >= 0 ? 1.0507009873554805 * x : 1.7580993408473766 * Math.expm1(x);
+      case UNARY.Exp: return Math.exp(x);
+      case UNARY.Expm1: return Math.expm1(x);
+      case UNARY.Log: return Math.log(x);
+      case UNARY.Log1p: return Math.log1p(x);
+      case UNARY.Sqrt: return Math.sqrt(x);
+      case UNARY.Rsqrt: return 1 / Math.sqrt(x);
+      case UNARY.Square: return x * x;
+      case UNARY.Neg: return -x;
+      case UNARY.Abs: return Math.abs(x);
+      case UNARY.Sigmoid: return 1 / (1 + Math.exp(-x));
+      case UNARY.Tanh: return Math.tanh(x);
+      case UNARY.Sin: return Math.sin(x);
+      case UNARY.Cos: return Math.cos(x);
+      case UNARY.Floor: return Math.floor(x);
+      case UNARY.Ceil: return Math.ceil(x);
+      case UNARY.Round: { const r = Math.round(x); return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r; }
+      case UNARY.Sign: return Number.isNaN(x) ? 0 : Math.sign(x);
+      case UNARY.Reciprocal: return 1 / x;
+      case UNARY.Softplus: return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+      case UNARY.ClipByValue: return Number.isNaN(x) ? x : Math.min(Math.max(x, p0), p1);
+      case UNARY.Step: return Number.isNaN(x) ? NaN : x > 0 ? 1 : p0;
+      case UNARY.IsNan: return Number.isNaN(x) ? 1 : 0;
+      case UNARY.LogicalNot: return x === 0 ? 1 : 0;
+      case UNARY.IsInf: return Math.abs(x) === Infinity ? 1 : 0;
+      case UNARY.IsFinite: return Number.isFinite(x) ? 1 : 0;
+      case UNARY.Atan: return Math.atan(x);
+      case UNARY.Acos: return Math.acos(x);
+      case UNARY.Asin: return Math.asin(x);
+      case UNARY.Sinh: return Math.sinh(x);
+      case UNARY.Cosh: return Math.cosh(x);
+      case UNARY.Tan: return Math.tan(x);
       default: throw new Error(`reference addon: unary op ${op} is not modelled`);
     }
   };
 
   const binaryOp = (op: number, a: number, b: number, int: boolean): number => {
     switch (op) {
-      case 0: return a + b;
-      case 1: return a - b;
-      case 2: return a * b;
-      case 3: return int ? (b === 0 ? 0 : Math.floor(a / b)) : a / b;
-      case 4: return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b);
-      case 5: return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b);
-      case 6: return a ** b;
-      case 7: return (a - b) * (a - b);
-      case 8: return int && b === 0 ? 0 : Math.floor(a / b);
-      case 9: { if (int && b === 0) return 0; const r = a % b; return (a < 0 && b < 0) || (a >= 0 && b >= 0) ? r : (r + b) % b; }
-      case 10: return Math.atan2(a, b);
-      case 11: return a < 0 ? a * b : a;
-      case 12: return Number(a === b);
-      case 13: return Number(a !== b);
-      case 14: return Number(a < b);
-      case 15: return Number(a <= b);
-      case 16: return Number(a > b);
-      case 17: return Number(a >= b);
-      case 18: return Number(a !== 0 && b !== 0);
-      case 19: return Number(a !== 0 || b !== 0);
+      case BINARY.Add: return a + b;
+      case BINARY.Sub: return a - b;
+      case BINARY.Multiply: return a * b;
+      case BINARY.RealDiv: return int ? (b === 0 ? 0 : Math.floor(a / b)) : a / b;
+      case BINARY.Maximum: return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b);
+      case BINARY.Minimum: return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b);
+      case BINARY.Pow: return a ** b;
+      case BINARY.SquaredDifference: return (a - b) * (a - b);
+      case BINARY.FloorDiv: return int && b === 0 ? 0 : Math.floor(a / b);
+      case BINARY.Mod: { if (int && b === 0) return 0; const r = a % b; return (a < 0 && b < 0) || (a >= 0 && b >= 0) ? r : (r + b) % b; }
+      case BINARY.Atan2: return Math.atan2(a, b);
+      case BINARY.Prelu: return a < 0 ? a * b : a;
+      case BINARY.Equal: return Number(a === b);
+      case BINARY.NotEqual: return Number(a !== b);
+      case BINARY.Less: return Number(a < b);
+      case BINARY.LessEqual: return Number(a <= b);
+      case BINARY.Greater: return Number(a > b);
+      case BINARY.GreaterEqual: return Number(a >= b);
+      case BINARY.LogicalAnd: return Number(a !== 0 && b !== 0);
+      case BINARY.LogicalOr: return Number(a !== 0 || b !== 0);
       default: throw new Error(`reference addon: binary op ${op} is not modelled`);
     }
   };
@@ -163,6 +164,7 @@ export function referenceAddon(): NativeAddon & { liveBuffers(): number; failNex
     },
     liveBuffers: () => heap.size,
     probe: (): ProbeResult => ({ runtimeVersion: 13000, driverVersion: 13000, deviceCount: 1, device: { name: 'host reference', computeCapability: '9.0', totalBytes: 0, multiprocessors: 0 }, cudnn: { loaded: true, version: 0 }, cublas: { loaded: true, library: 'none' } }),
+    opCodes: () => structuredClone(OP_CODES) as Record<string, Record<string, number>>,
     init() {},
     setTf32() {},
     alloc(bytes) {
@@ -191,15 +193,15 @@ export function referenceAddon(): NativeAddon & { liveBuffers(): number; failNex
     memory,
     emptyCache() {},
     fill(y, n, dtype, value) {
-      (dtype === 0 ? f32(y) : i32(y)).fill(value, 0, n);
+      (dtype === DTYPE.float32 ? f32(y) : i32(y)).fill(value, 0, n);
     },
     unary(op, dtype, x, y, n, p0, p1, outInt) {
-      const xs = dtype === 0 ? f32(x) : i32(x);
-      const ys = dtype === 0 && !outInt ? f32(y) : i32(y);
-      for (let i = 0; i < n; i++) ys[i] = dtype === 0 ? fr(unaryF(op, xs[i]!, fr(p0), fr(p1))) : unaryF(op, xs[i]!, p0, p1);
+      const xs = dtype === DTYPE.float32 ? f32(x) : i32(x);
+      const ys = dtype === DTYPE.float32 && !outInt ? f32(y) : i32(y);
+      for (let i = 0; i < n; i++) ys[i] = dtype === DTYPE.float32 ? fr(unaryF(op, xs[i]!, fr(p0), fr(p1))) : unaryF(op, xs[i]!, p0, p1);
     },
     binary(op, dtype, a, b, y, shape, sa, sb, outInt) {
-      const int = dtype !== 0;
+      const int = dtype !== DTYPE.float32;
       const as = int ? i32(a) : f32(a);
       const bs = int ? i32(b) : f32(b);
       const ys = int || outInt ? i32(y) : f32(y);
@@ -208,9 +210,9 @@ export function referenceAddon(): NativeAddon & { liveBuffers(): number; failNex
     },
     cast(mode, x, y, n) {
       for (let i = 0; i < n; i++) {
-        if (mode === 0) { const v = f32(x)[i]!; i32(y)[i] = Number.isFinite(v) ? Math.trunc(v) : 0; }
-        else if (mode === 1) f32(y)[i] = i32(x)[i]!;
-        else if (mode === 2) i32(y)[i] = Number(f32(x)[i] !== 0);
+        if (mode === CAST.floatToInt) { const v = f32(x)[i]!; i32(y)[i] = Number.isFinite(v) ? Math.trunc(v) : 0; }
+        else if (mode === CAST.intToFloat) f32(y)[i] = i32(x)[i]!;
+        else if (mode === CAST.floatToBool) i32(y)[i] = Number(f32(x)[i] !== 0);
         else i32(y)[i] = Number(i32(x)[i] !== 0);
       }
     },
@@ -221,18 +223,18 @@ export function referenceAddon(): NativeAddon & { liveBuffers(): number; failNex
       for (let i = 0; i < n; i++) ys[outOffset + offsetOf(i, shape, outStrides)] = xs[inOffset + offsetOf(i, shape, inStrides)]!;
     },
     reduce(op, dtype, x, y, outer, size, inner, outInt) {
-      const xs = dtype === 0 ? f32(x) : i32(x);
+      const xs = dtype === DTYPE.float32 ? f32(x) : i32(x);
       const ys = outInt ? i32(y) : f32(y);
       for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
         const v = (j: number) => xs[(o * size + j) * inner + i]!;
         let acc: number;
         switch (op) {
-          case 0: case 4: { acc = 0; for (let j = 0; j < size; j++) acc += v(j); if (op === 4) acc /= size; break; }
-          case 1: { acc = 1; for (let j = 0; j < size; j++) acc *= v(j); break; }
-          case 2: case 3: { acc = v(0); for (let j = 1; j < size; j++) if (!Number.isNaN(acc) && (Number.isNaN(v(j)) || (op === 2 ? v(j) > acc : v(j) < acc))) acc = v(j); break; }
-          case 5: case 6: { acc = 0; for (let j = 1; j < size; j++) if (op === 5 ? v(j) > v(acc) : v(j) < v(acc)) acc = j; break; }
-          case 7: { acc = 0; for (let j = 0; j < size; j++) if (v(j) !== 0) acc = 1; break; }
-          case 8: { acc = 1; for (let j = 0; j < size; j++) if (v(j) === 0) acc = 0; break; }
+          case REDUCE.Sum: case REDUCE.Mean: { acc = 0; for (let j = 0; j < size; j++) acc += v(j); if (op === REDUCE.Mean) acc /= size; break; }
+          case REDUCE.Prod: { acc = 1; for (let j = 0; j < size; j++) acc *= v(j); break; }
+          case REDUCE.Max: case REDUCE.Min: { acc = v(0); for (let j = 1; j < size; j++) if (!Number.isNaN(acc) && (Number.isNaN(v(j)) || (op === REDUCE.Max ? v(j) > acc : v(j) < acc))) acc = v(j); break; }
+          case REDUCE.ArgMax: case REDUCE.ArgMin: { acc = 0; for (let j = 1; j < size; j++) if (op === REDUCE.ArgMax ? v(j) > v(acc) : v(j) < v(acc)) acc = j; break; }
+          case REDUCE.Any: { acc = 0; for (let j = 0; j < size; j++) if (v(j) !== 0) acc = 1; break; }
+          case REDUCE.All: { acc = 1; for (let j = 0; j < size; j++) if (v(j) === 0) acc = 0; break; }
           default: throw new Error(`reference addon: reduce op ${op} is not modelled`);
         }
         ys[o * inner + i] = outInt ? Math.trunc(acc) : acc;
@@ -277,23 +279,23 @@ export function referenceAddon(): NativeAddon & { liveBuffers(): number; failNex
         }
       }
     },
-    conv2d(x, w, y, params) {
+    conv2d(direction, a, b, out, params) {
       const q = conv(params);
-      const xs = f32(x), ws = f32(w), acc = new Float64Array(q.n * q.oh * q.ow * q.k);
-      eachTap(q, (yi, wi, xi) => (acc[yi] += xs[xi]! * ws[wi]!));
-      f32(y).set(acc);
-    },
-    conv2dBackwardData(dy, w, dx, params) {
-      const q = conv(params);
-      const dys = f32(dy), ws = f32(w), acc = new Float64Array(q.n * q.h * q.w * q.c);
-      eachTap(q, (yi, wi, xi) => (acc[xi] += dys[yi]! * ws[wi]!));
-      f32(dx).set(acc);
-    },
-    conv2dBackwardFilter(x, dy, dw, params) {
-      const q = conv(params);
-      const xs = f32(x), dys = f32(dy), acc = new Float64Array(q.k * q.r * q.s * (q.c / q.g));
-      eachTap(q, (yi, wi, xi) => (acc[wi] += xs[xi]! * dys[yi]!));
-      f32(dw).set(acc);
+      if (direction === CONV.forward) {
+        const xs = f32(a), ws = f32(b), acc = new Float64Array(q.n * q.oh * q.ow * q.k);
+        eachTap(q, (yi, wi, xi) => (acc[yi] += xs[xi]! * ws[wi]!));
+        f32(out).set(acc);
+      } else if (direction === CONV.backwardData) {
+        const dys = f32(a), ws = f32(b), acc = new Float64Array(q.n * q.h * q.w * q.c);
+        eachTap(q, (yi, wi, xi) => (acc[xi] += dys[yi]! * ws[wi]!));
+        f32(out).set(acc);
+      } else if (direction === CONV.backwardFilter) {
+        const xs = f32(a), dys = f32(b), acc = new Float64Array(q.k * q.r * q.s * (q.c / q.g));
+        eachTap(q, (yi, wi, xi) => (acc[wi] += xs[xi]! * dys[yi]!));
+        f32(out).set(acc);
+      } else {
+        throw new Error(`reference addon: conv2d direction ${direction} is not modelled`);
+      }
     },
     gemm(a, b, y, batch, m, n, k, transA, transB, strideA, strideB) {
       const as = f32(a), bs = f32(b), ys = f32(y);
@@ -316,12 +318,12 @@ export function referenceAddon(): NativeAddon & { liveBuffers(): number; failNex
       const xs = f32(x), ys = f32(y), bs = bias ? f32(bias) : null, al = alpha ? f32(alpha) : null;
       for (let i = 0; i < n; i++) {
         let v = fr(xs[i]! + (bs ? bs[i % nb]! : 0));
-        if (act === 1) v = v < 0 ? 0 : v;
-        else if (act === 2) v = v < 0 ? 0 : v > 6 ? 6 : v;
-        else if (act === 3) v = v < 0 ? v * al![i % na]! : v;
-        else if (act === 4) v = v < 0 ? v * leaky : v;
-        else if (act === 5) v = v >= 0 ? v : Math.expm1(v);
-        else if (act === 6) v = 1 / (1 + Math.exp(-v));
+        if (act === ACTIVATION.relu) v = v < 0 ? 0 : v;
+        else if (act === ACTIVATION.relu6) v = v < 0 ? 0 : v > 6 ? 6 : v;
+        else if (act === ACTIVATION.prelu) v = v < 0 ? v * al![i % na]! : v;
+        else if (act === ACTIVATION.leakyrelu) v = v < 0 ? v * leaky : v;
+        else if (act === ACTIVATION.elu) v = v >= 0 ? v : Math.expm1(v);
+        else if (act === ACTIVATION.sigmoid) v = 1 / (1 + Math.exp(-v));
         ys[i] = v;
       }
     },

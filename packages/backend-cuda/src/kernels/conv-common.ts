@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { CudaBackend } from '../backend.js';
 import type { DevicePtr } from '../native/addon.js';
+import { CONV } from '../native/ops.js';
 import { denseStrides } from '../plan.js';
 import { disposeTemps } from './kernel.js';
 import { padded, stridedCopy, transposeInto } from './util.js';
@@ -49,7 +50,7 @@ export function convForward(backend: CudaBackend, x: TensorInfo, filter: TensorI
     const y = backend.allocate(info.outShape, 'float32');
     if (tf.util.sizeFromShape(info.outShape) === 0) return y;
     const p = even ? params(info, kind, info.inHeight, info.inWidth, top, left) : params(info, kind, source.shape[1]!, source.shape[2]!, 0, 0);
-    backend.addon.conv2d(backend.ptr(source), filterKrsc(backend, filter, kind), backend.ptr(y), p);
+    backend.addon.conv2d(CONV.forward, backend.ptr(source), filterKrsc(backend, filter, kind), backend.ptr(y), p);
     return y;
   } finally {
     if (source !== x) disposeTemps(backend, source);
@@ -63,14 +64,14 @@ export function convBackwardData(backend: CudaBackend, dy: TensorInfo, filter: T
   if (tf.util.sizeFromShape(info.inShape) === 0) return dx;
   const w = filterKrsc(backend, filter, kind);
   if (symmetric(info)) {
-    backend.addon.conv2dBackwardData(backend.ptr(dy), w, backend.ptr(dx), params(info, kind, info.inHeight, info.inWidth, top, left));
+    backend.addon.conv2d(CONV.backwardData, backend.ptr(dy), w, backend.ptr(dx), params(info, kind, info.inHeight, info.inWidth, top, left));
     return dx;
   }
   // Uneven padding: the gradient of the explicitly padded input, cropped.
   const [n, h, wd, c] = info.inShape;
   const full = backend.allocate([n, h + top + bottom, wd + left + right, c], 'float32');
   try {
-    backend.addon.conv2dBackwardData(backend.ptr(dy), w, backend.ptr(full), params(info, kind, full.shape[1]!, full.shape[2]!, 0, 0));
+    backend.addon.conv2d(CONV.backwardData, backend.ptr(dy), w, backend.ptr(full), params(info, kind, full.shape[1]!, full.shape[2]!, 0, 0));
     const fullStrides = tf.util.computeStrides(full.shape).concat([1]);
     const offset = top * fullStrides[1]! + left * fullStrides[2]!;
     stridedCopy(backend, backend.ptr(full), backend.ptr(dx), info.inShape, fullStrides, offset, denseStrides(info.inShape), 0);
@@ -93,7 +94,7 @@ export function convBackwardFilter(backend: CudaBackend, x: TensorInfo, dy: Tens
     const dw = backend.allocate(info.filterShape, 'float32');
     if (tf.util.sizeFromShape(info.filterShape) === 0) return dw;
     const p = even ? params(info, kind, info.inHeight, info.inWidth, top, left) : params(info, kind, source.shape[1]!, source.shape[2]!, 0, 0);
-    backend.addon.conv2dBackwardFilter(backend.ptr(source), backend.ptr(dy), backend.ptr(krsc), p);
+    backend.addon.conv2d(CONV.backwardFilter, backend.ptr(source), backend.ptr(dy), backend.ptr(krsc), p);
     transposeInto(backend, krsc, FROM_KRSC[kind], backend.ptr(dw));
     return dw;
   } finally {

@@ -49,7 +49,7 @@ const NATIVE_CONFIGS: tf.KernelConfig[] = [
 ];
 
 /**
- * Kernels with a CUDA implementation (cuDNN, cuBLAS or a kernel of native/convkit_cuda.cu). A native
+ * Kernels with a CUDA implementation (cuDNN, cuBLAS or a kernel of native/). A native
  * kernel still runs on the CPU for inputs it does not take (string/complex dtypes, NCHW data): it
  * warns once, naming itself and the reason.
  */

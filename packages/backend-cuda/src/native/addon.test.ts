@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { unavailableReasons } from '../base.js';
 import { loadAddon } from './addon.js';
+import { OP_CODES, opCodeDrift } from './ops.js';
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const nvcc = ['nvcc', '/usr/local/cuda/bin/nvcc'].some((c) => spawnSync(c, ['--version']).status === 0);
@@ -15,7 +16,28 @@ const gpu = loaded.addon !== null && unavailableReasons(loaded.addon.probe()).le
 describe('native addon', () => {
   it.skipIf(!nvcc)('is built by the package build where nvcc is found, and loads', () => {
     expect(loaded.addon ? 'loaded' : loaded.reason).toBe('loaded');
-    expect(Object.keys(loaded.addon!).sort()).toEqual(expect.arrayContaining(['alloc', 'conv2d', 'gemm', 'init', 'probe', 'release', 'upload', 'download']));
+    expect(Object.keys(loaded.addon!).sort()).toEqual(expect.arrayContaining(['alloc', 'conv2d', 'gemm', 'init', 'opCodes', 'probe', 'release', 'upload', 'download']));
+    expect(opCodeDrift(loaded.addon!.opCodes())).toEqual([]);
+  });
+
+  it('refuses an addon built from other op codes, naming the first differences in one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'convkit-cuda-addon-'));
+    const previous = process.env.CONVKIT_CUDA_ADDON;
+    try {
+      const codes = { ...OP_CODES, binary: { ...OP_CODES.binary, Add: 1, Sub: 0 } };
+      writeFileSync(join(dir, 'stale.cjs'), `module.exports = { opCodes: () => (${JSON.stringify(codes)}) };`);
+      process.env.CONVKIT_CUDA_ADDON = join(dir, 'stale.cjs');
+      vi.resetModules();
+      const fresh = await import('./addon.js');
+      const result = fresh.loadAddon();
+      expect(result.addon).toBeNull();
+      expect(result.addon ? '' : result.reason).toMatch(/^the native addon at \S+stale\.cjs was built from other op codes than src\/native\/ops\.ts \(binary\.Add: addon 1, ops\.ts 0; binary\.Sub: addon 0, ops\.ts 1\): rebuild it with `pnpm --filter @convkit\/backend-cuda build`$/);
+    } finally {
+      if (previous === undefined) delete process.env.CONVKIT_CUDA_ADDON;
+      else process.env.CONVKIT_CUDA_ADDON = previous;
+      vi.resetModules();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(!loaded.addon || gpu)('probes the machine without a GPU: no driver or no device, libraries named', () => {

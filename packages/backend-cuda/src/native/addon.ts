@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { opCodeDrift } from './ops.js';
 
 /** A device address as a JS number: x86-64 device pointers fit in 53 bits. */
 export type DevicePtr = number;
@@ -27,9 +28,11 @@ export interface NativeMemory {
   deviceTotalBytes: number;
 }
 
-/** The functions of native/convkit_cuda.cu; argument orders are documented there. */
+/** The functions of the addon in native/ (one file per family); argument orders are documented at each EXPORT. */
 export interface NativeAddon {
   probe(): ProbeResult;
+  /** The op codes it was built with, by list and name (native/op_codes.h). */
+  opCodes(): Record<string, Record<string, number>>;
   init(tf32: boolean): void;
   setTf32(tf32: boolean): void;
   alloc(bytes: number): DevicePtr;
@@ -48,9 +51,8 @@ export interface NativeAddon {
   softmax(x: DevicePtr, y: DevicePtr, rows: number, cols: number, log: boolean): void;
   pool(isMax: boolean, x: DevicePtr, y: DevicePtr, params: number[]): void;
   poolGrad(isMax: boolean, dy: DevicePtr, x: DevicePtr, dx: DevicePtr, params: number[]): void;
-  conv2d(x: DevicePtr, w: DevicePtr, y: DevicePtr, params: number[]): void;
-  conv2dBackwardData(dy: DevicePtr, w: DevicePtr, dx: DevicePtr, params: number[]): void;
-  conv2dBackwardFilter(x: DevicePtr, dy: DevicePtr, dw: DevicePtr, params: number[]): void;
+  /** CONV.forward (x, w) -> y, CONV.backwardData (dy, w) -> dx, CONV.backwardFilter (x, dy) -> dw; activations NHWC, filters KRSC. */
+  conv2d(direction: number, a: DevicePtr, b: DevicePtr, out: DevicePtr, params: number[]): void;
   gemm(a: DevicePtr, b: DevicePtr, y: DevicePtr, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean, strideA: number, strideB: number): void;
   batchNorm(x: DevicePtr, mean: DevicePtr, nm: number, variance: DevicePtr, nv: number, offset: DevicePtr, no: number, scale: DevicePtr, ns: number, eps: number, y: DevicePtr, n: number): void;
   biasActivation(x: DevicePtr, bias: DevicePtr, nb: number, act: number, alpha: DevicePtr, na: number, leaky: number, y: DevicePtr, n: number): void;
@@ -91,6 +93,10 @@ export function loadAddon(): AddonLoad {
   if (!existsSync(path)) return (cached = { addon: null, reason: process.env.CONVKIT_CUDA_ADDON ? `CONVKIT_CUDA_ADDON names ${path}, which does not exist` : buildStatusReason() });
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    const drift = typeof addon.opCodes === 'function' ? opCodeDrift(addon.opCodes()) : ['no opCodes() export'];
+    if (drift.length) {
+      return (cached = { addon: null, reason: `the native addon at ${path} was built from other op codes than src/native/ops.ts (${drift.slice(0, 3).join('; ')}${drift.length > 3 ? `; ${drift.length - 3} more` : ''}): rebuild it with \`pnpm --filter @convkit/backend-cuda build\`` });
+    }
     return (cached = { addon, path });
   } catch (error) {
     return (cached = { addon: null, reason: `the native addon at ${path} failed to load: ${(error as Error).message}` });

@@ -1,4 +1,7 @@
-/** Op codes shared with native/convkit_cuda.cu: the order of each list is the order of its C++ enum. */
+/**
+ * Op codes shared with the addon: native/op_codes.h lists the same names in the same order. loadAddon()
+ * compares these with the addon's opCodes() export and refuses an addon built from other codes.
+ */
 
 export const DTYPE = { float32: 0, int32: 1 } as const;
 
@@ -33,3 +36,24 @@ export const ACTIVATION = { linear: 0, relu: 1, relu6: 2, prelu: 3, leakyrelu: 4
 
 /** cast() modes. */
 export const CAST = { floatToInt: 0, intToFloat: 1, floatToBool: 2, intToBool: 3 } as const;
+
+/** conv2d() directions. */
+export const CONV = { forward: 0, backwardData: 1, backwardFilter: 2 } as const;
+
+/** Every list, by the name the addon's opCodes() gives it. */
+export const OP_CODES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  dtype: DTYPE, binary: BINARY, unary: UNARY, reduce: REDUCE, activation: ACTIVATION, cast: CAST, conv: CONV,
+};
+
+/** Where `native` (an addon's opCodes()) differs from OP_CODES: `binary.Add: addon 3, ops.ts 0`; empty when in step. */
+export function opCodeDrift(native: Readonly<Record<string, Readonly<Record<string, number>>>>): string[] {
+  const drift: string[] = [];
+  for (const list of new Set([...Object.keys(OP_CODES), ...Object.keys(native)])) {
+    const ours = OP_CODES[list] ?? {};
+    const theirs = native[list] ?? {};
+    for (const name of new Set([...Object.keys(ours), ...Object.keys(theirs)])) {
+      if (ours[name] !== theirs[name]) drift.push(`${list}.${name}: addon ${theirs[name] ?? 'none'}, ops.ts ${ours[name] ?? 'none'}`);
+    }
+  }
+  return drift;
+}

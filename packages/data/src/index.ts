@@ -21,6 +21,7 @@ export { IdxDataset, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from './datasets/idx.j
 export { VocDataset, VOC_CLASSES, VOC_SEGMENTATION_CLASSES, parseVocAnnotation, type VocOptions } from './datasets/voc.js';
 export { CocoDataset, type CocoOptions } from './datasets/coco.js';
 export { datasetFromSpec } from './datasets/from-spec.js';
+export { openDataset, detectFormat, type DatasetFormat, type OpenOptions } from './datasets/open.js';
 
 export { DataLoader, defaultWorkers, type LoaderOptions, type Progress } from './loader/loader.js';
 export type { Batch, Target } from './loader/collate.js';

@@ -28,4 +28,4 @@ export type { Batch, Target } from './loader/collate.js';
 export type { Skipped } from './loader/job.js';
 
 export { evaluateCoco, type CocoGroundTruth, type CocoAnnotation, type CocoDetection, type CocoSummary } from './eval/coco-eval.js';
-export { evaluateVoc, vocAveragePrecision, type VocDetections, type VocGroundTruth, type VocOptions as VocEvaluationOptions, type VocEvaluation } from './eval/voc-ap.js';
+export { evaluateVoc, vocAveragePrecision, type VocDetections, type VocGroundTruth, type VocEvaluationOptions, type VocEvaluation } from './eval/voc-ap.js';

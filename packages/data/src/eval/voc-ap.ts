@@ -14,7 +14,7 @@ export interface VocGroundTruth {
   difficult?: ArrayLike<number | boolean>;
 }
 
-export interface VocOptions {
+export interface VocEvaluationOptions {
   numClasses: number;
   /** A detection matches when IoU > this, strictly (default 0.5). */
   iouThreshold?: number;
@@ -71,7 +71,7 @@ export function vocAveragePrecision(recall: readonly number[], precision: readon
  * in its image has IoU > threshold and was not already taken; a false positive otherwise; neither when
  * that object is difficult. The default is VOC2010+'s all-points AP.
  */
-export function evaluateVoc(predictions: readonly VocDetections[], groundTruths: readonly VocGroundTruth[], options: VocOptions): VocEvaluation {
+export function evaluateVoc(predictions: readonly VocDetections[], groundTruths: readonly VocGroundTruth[], options: VocEvaluationOptions): VocEvaluation {
   if (predictions.length !== groundTruths.length) {
     throw new DataError(`evaluateVoc needs one prediction per image, got ${predictions.length} predictions for ${groundTruths.length} images`);
   }

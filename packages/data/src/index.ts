@@ -12,6 +12,7 @@ export { Pad, padImage } from './transforms/pad.js';
 export { cropImage, cropSample } from './transforms/crop.js';
 export { Normalize } from './transforms/normalize.js';
 export { ToTensor } from './transforms/to-tensor.js';
+export { Grayscale } from './transforms/grayscale.js';
 export { Compose } from './transforms/compose.js';
 export { transformFromSpec } from './transforms/from-spec.js';
 

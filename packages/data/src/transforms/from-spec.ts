@@ -1,6 +1,7 @@
 import { DataError } from '../errors.js';
 import { CenterCrop } from './center-crop.js';
 import { Compose } from './compose.js';
+import { Grayscale } from './grayscale.js';
 import { Normalize } from './normalize.js';
 import { Pad } from './pad.js';
 import { RandomHorizontalFlip } from './random-horizontal-flip.js';
@@ -26,9 +27,11 @@ export function transformFromSpec(spec: TransformSpec): Transform {
       return new Normalize(spec.mean, spec.std);
     case 'ToTensor':
       return new ToTensor();
+    case 'Grayscale':
+      return new Grayscale(spec.numOutputChannels);
     case 'Compose':
       return new Compose(spec.transforms.map(transformFromSpec));
     default:
-      throw new DataError(`unknown transform '${(spec as { name: string }).name}'; convkit has Resize, CenterCrop, RandomResizedCrop, RandomHorizontalFlip, Pad, Normalize, ToTensor and Compose`);
+      throw new DataError(`unknown transform '${(spec as { name: string }).name}'; convkit has Resize, CenterCrop, RandomResizedCrop, RandomHorizontalFlip, Pad, Normalize, ToTensor, Grayscale and Compose`);
   }
 }

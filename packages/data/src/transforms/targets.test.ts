@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Image } from '../image.js';
 import { seededRandom } from '../random.js';
 import { CenterCrop } from './center-crop.js';
+import { Grayscale } from './grayscale.js';
 import { Compose } from './compose.js';
 import { Pad } from './pad.js';
 import { RandomHorizontalFlip } from './random-horizontal-flip.js';
@@ -77,5 +78,14 @@ describe('boxes and masks move with the image', () => {
     }
     // No window of ratio 10..20 fits a square: the fallback is the widest centred crop of ratio 10.
     expect(randomResizedCropParams(50, 50, [0.9, 1], [10, 20], seededRandom(0))).toEqual([22, 0, 5, 50]);
+  });
+});
+
+describe('Grayscale of a one-channel image', () => {
+  it("keeps it, or repeats it over three channels as torchvision's PIL path does", () => {
+    const image = { data: Uint8Array.from([7, 200]), height: 1, width: 2, channels: 1 };
+    expect(Array.from(new Grayscale(3).apply({ image }).image.data)).toEqual([7, 7, 7, 200, 200, 200]);
+    expect(new Grayscale().apply({ image }).image.data).toEqual(image.data);
+    expect(() => new Grayscale().apply({ image: { ...image, data: new Uint8Array(4), channels: 2 } })).toThrow('Grayscale needs a 1- or 3-channel image, got 2 channels');
   });
 });

@@ -33,6 +33,7 @@ export type TransformSpec =
   | { name: 'Pad'; padding: number | [number, number] | [number, number, number, number]; fill?: number; paddingMode?: PaddingMode }
   | { name: 'Normalize'; mean: number[]; std: number[] }
   | { name: 'ToTensor' }
+  | { name: 'Grayscale'; numOutputChannels?: 1 | 3 }
   | { name: 'Compose'; transforms: TransformSpec[] };
 
 export type PaddingMode = 'constant' | 'edge' | 'reflect' | 'symmetric';

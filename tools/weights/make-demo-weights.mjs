@@ -21,11 +21,11 @@ const requireFromCli = createRequire(join(root, 'apps/cli/package.json'));
 const load = (specifier) => import(pathToFileURL(requireFromCli.resolve(specifier)).href);
 
 const tf = await load('@tensorflow/tfjs-core');
-const { crossEntropy, deterministicStateDict, trainStep, useBackend, writeSafetensors } = await load('@convkit/core');
+const { deterministicStateDict, useBackend, writeSafetensors } = await load('@convkit/core');
 await load('@convkit/backend-wasm');
 const { LENET5_DIGITS_RECIPE, loadDigits, splitDigits, trainLenet5Digits } = await load('@convkit/classifiers');
-const { FCNTiny, makeShapes, meanIoU, pixelAccuracy } = await load('@convkit/segmentation');
-const { detectYolo, evaluateDetections, fasterrcnnSmall, shapesSplits, trainDetector, trainYolo, yoloTiny } = await load('@convkit/detection');
+const { FCNTiny, FCN_TINY_SHAPES_RECIPE, initialiseFcnTiny, makeShapes, meanIoU, pixelAccuracy, trainFcnTiny } = await load('@convkit/segmentation');
+const { SHAPES_RECIPES, evaluateDetections, fasterrcnnSmall, shapesSplits, yoloTiny } = await load('@convkit/detection');
 const { PNG } = await load('pngjs');
 
 const { values: args } = parseArgs({ options: { out: { type: 'string', default: join(root, 'assets') } } });
@@ -87,29 +87,19 @@ function seconds(start) {
   model.dispose();
 }
 
-// fcn_tiny on the segmentation shapes: the recipe of packages/segmentation/src/fcn/fcn-tiny.test.ts, longer.
+// fcn_tiny on the segmentation shapes: packages/segmentation's recipe (trainFcnTiny), which its test runs shorter.
 {
   const SIZE = 32;
   const CLASSES = 4;
-  const steps = 1200;
-  const batch = 8;
-  const train = makeShapes({ count: 2048, size: SIZE, seed: 1 });
+  const r = FCN_TINY_SHAPES_RECIPE;
+  const { steps, batchSize: batch } = r;
+  const train = makeShapes({ count: r.trainCount, size: SIZE, seed: 1 });
   const test = makeShapes({ count: 64, size: SIZE, seed: 2 });
   const model = new FCNTiny({ numClasses: CLASSES });
-  const init = deterministicStateDict(model, 0);
-  for (const key of [...init.keys()]) if (key.startsWith('upscore')) init.delete(key);
-  model.loadStateDict(init, { strict: false });
-  const optimizer = tf.train.adam(0.005);
+  initialiseFcnTiny(model, r.seed);
   const pixels = SIZE * SIZE;
   const started = performance.now();
-  for (let step = 0; step < steps; step++) {
-    if (step === 900) optimizer.learningRate = 0.001;
-    const first = (step * batch) % train.count;
-    const xs = tf.tidy(() => tf.sub(tf.tensor4d(train.images.subarray(first * pixels * 3, (first + batch) * pixels * 3), [batch, SIZE, SIZE, 3]), 0.5));
-    const ys = tf.tensor1d(train.masks.subarray(first * pixels, (first + batch) * pixels), 'int32');
-    await trainStep(model, optimizer, () => crossEntropy(tf.reshape(model.call(xs), [-1, CLASSES]), ys));
-    tf.dispose([xs, ys]);
-  }
+  await trainFcnTiny(model, train);
   model.eval();
   const prediction = tf.tidy(() => tf.argMax(model.call(tf.sub(tf.tensor4d(test.images, [test.count, SIZE, SIZE, 3]), 0.5)), -1));
   const classes = await prediction.data();
@@ -129,16 +119,15 @@ function seconds(start) {
   }
   writePng('shapes-segmentation-mask.png', SIZE, SIZE, mask);
   console.log(`fcn_tiny-shapes: mean IoU ${miou.toFixed(3)}, pixel accuracy ${accuracy.toFixed(3)} in ${seconds(started)} s`);
-  optimizer.dispose();
   model.dispose();
 }
 
-// The two one-stage/two-stage detectors on the detection shapes: the recipe of docs/detection/systems.md.
+// The two one-stage/two-stage detectors on the detection shapes: packages/detection's SHAPES_RECIPES.
 const { train, test } = shapesSplits(256, 64);
-const detectors = [
-  { name: 'fasterrcnn_small', create: fasterrcnnSmall, seed: 3, epochs: 5, fit: (m, e) => trainDetector(m, train, { epochs: e, batchSize: 4, learningRate: 2e-3 }), detect: (m, images) => m.detect(images), recipe: 'trainDetector, adam 2e-3, batch 4' },
-  { name: 'yolo_tiny', create: yoloTiny, seed: 3, epochs: 12, fit: (m, e) => trainYolo(m, train, { epochs: e, batchSize: 16, learningRate: 3e-3, objectness: 'one' }), detect: (m, images) => detectYolo(m, images), recipe: "trainYolo, adam 3e-3, batch 16, objectness 'one'" },
-];
+const detectors = [{ name: 'fasterrcnn_small', create: fasterrcnnSmall }, { name: 'yolo_tiny', create: yoloTiny }].map((d) => {
+  const r = SHAPES_RECIPES.get(d.name);
+  return { ...d, seed: r.seed, epochs: r.epochs, fit: (m, e) => r.train(m, train, { epochs: e }), recipe: r.description };
+});
 for (const d of detectors) {
   const model = d.create();
   model.loadStateDict(deterministicStateDict(model, d.seed));
@@ -146,7 +135,7 @@ for (const d of detectors) {
   const losses = await d.fit(model, d.epochs);
   const trainSeconds = seconds(started);
   model.eval();
-  const evaluation = evaluateDetections(await d.detect(model, test.map((s) => s.image)), test, { numClasses: 3 });
+  const evaluation = evaluateDetections(await model.detect(test.map((s) => s.image)), test, { numClasses: 3 });
   const recipe = { data: 'shapesSplits(256, 64).train (64x64)', seed: d.seed, epochs: d.epochs, optimizer: d.recipe };
   results.models[`${d.name}-shapes`] = { model: d.name, mapAt50: evaluation.map, ap: evaluation.ap, testImages: test.length, trainSeconds, losses, recipe };
   await saveWeights(`${d.name}-shapes.safetensors`, model, { model: d.name, recipe, test_map_50: evaluation.map.toFixed(4) });

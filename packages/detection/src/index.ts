@@ -37,5 +37,6 @@ export { type EpochOptions, trainEpochs } from './train.js';
 export {
   type Detector, type DetectorImages, type DetectionTarget, type DetectionLosses, isDetector, totalLoss, imageToTensor, imageSizes, detectAtSize, batchImage,
 } from './detector.js';
+export { type ShapesRecipe, SHAPES_RECIPES, FASTERRCNN_VGG16_SHAPES } from './recipes.js';
 export { COCO_V1_CATEGORIES, VOC_CATEGORIES, labelNames } from './categories.js';
 export { drawDetections, type DrawOptions, type RgbaImage, LABEL_COLOURS } from './draw/draw.js';

@@ -3,6 +3,7 @@ import { drawDetections, isDetector, labelNames } from '@convkit/detection';
 import { CliError } from '../cli-error.js';
 import { checkOutputFile } from '../files.js';
 import { readWeightsFile } from '../weights.js';
+import { integerOption } from '../option-values.js';
 import { parseMegapixels, readImage, writePng } from '../images.js';
 import { selectBackend } from '../setup.js';
 import { lookupModel } from './summary.js';
@@ -14,6 +15,9 @@ export interface DetectOptions {
   out?: string;
   /** Print the detections as JSON on stdout. */
   json?: boolean;
+  /** The transform's min_size and max_size, for the models that have a GeneralizedRCNNTransform. */
+  minSize?: string;
+  maxSize?: string;
   /** Refuse images of more megapixels than this (default 100). */
   maxMegapixels?: string;
   backend?: string;
@@ -36,9 +40,14 @@ export async function detectCommand(imagePath: string, options: DetectOptions): 
   if (options.out) await checkOutputFile(options.out, '--out');
   const image = await readImage(imagePath, parseMegapixels(options.maxMegapixels));
   if (image.width === 0 || image.height === 0) throw new CliError(`image '${imagePath}' has no pixels (${image.width}x${image.height})`);
+  const minSize = options.minSize === undefined ? undefined : integerOption(options.minSize, '--min-size', 1, 10_000);
+  const maxSize = options.maxSize === undefined ? undefined : integerOption(options.maxSize, '--max-size', 1, 10_000);
+  if ((minSize !== undefined || maxSize !== undefined) && entry.name !== 'fasterrcnn_resnet50_fpn') {
+    throw new CliError(`--min-size and --max-size set fasterrcnn_resnet50_fpn's transform; ${entry.name} takes images as its detect() says (see docs/cli.md)`, 2);
+  }
   const weights = options.weights ? await readWeightsFile(options.weights) : null;
   await selectBackend(options.backend);
-  const model = entry.create();
+  const model = minSize !== undefined || maxSize !== undefined ? entry.create({ transform: { minSize, maxSize } }) : entry.create();
   try {
     if (weights) {
       try {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type ModelEntry, StateDictError, type StateDict, fuseForInference, listModels, readSafetensors, torchShape } from '@convkit/core';
-import { type Prediction, colorizeMask, overlayMask, predictSegmentation, probabilityHeatmap } from '@convkit/segmentation';
+import { type Prediction, colorizeMask, isSegmenter, overlayMask, probabilityHeatmap } from '@convkit/segmentation';
 import { CliError, ExitCode } from '../cli-error.js';
 import { checkOutputFile, writeOutputFiles } from '../files.js';
 import { readWeightsFile } from '../weights.js';
@@ -30,17 +30,9 @@ export interface SegmentOptions {
 }
 
 /**
- * Input normalisation per model: torchvision's and the FCN reference's ImageNet statistics, except for
- * fcn_tiny, which trains on the shapes data set as x - 0.5.
- */
-const NORMALISATION: Record<string, { mean: [number, number, number]; std: [number, number, number] }> = {
-  fcn_tiny: { mean: [0.5, 0.5, 0.5], std: [1, 1, 1] },
-};
-
-/**
  * `convkit segment <image> --model <name> [--weights file] --out mask.png [--overlay overlay.png]
  * [--heatmap heat.png [--heatmap-class c]] [--num-classes n]`: decodes a PNG or JPEG, runs a segmentation
- * model in eval mode and writes the per-pixel classes as a colour-coded PNG (PASCAL VOC colours). Every
+ * model in eval mode through its `segment` (each model normalises as its weights expect) and writes the per-pixel classes as a colour-coded PNG (PASCAL VOC colours). Every
  * check (output paths, image, size, weights) comes before any work, and the outputs are all written or
  * none is.
  */
@@ -78,7 +70,8 @@ export async function segmentCommand(image: string, options: SegmentOptions): Pr
     if (weights) loadWeights(model, weights, entry, numClasses, options.weights!);
     model.eval();
     if (options.fuse !== false) fuseForInference(model);
-    prediction = await predictSegmentation(model, picture, NORMALISATION[entry.name]);
+    if (!isSegmenter(model)) throw new CliError(`${entry.name} has no segment() (not a Segmenter of @convkit/segmentation)`);
+    prediction = (await model.segment([picture]))[0]!;
   } finally {
     model.dispose();
   }

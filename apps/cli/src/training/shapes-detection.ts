@@ -1,19 +1,16 @@
 import { type Module, type ModelEntry, deterministicStateDict } from '@convkit/core';
-import {
-  type DetectionSample, FastRCNN, SHAPE_CLASSES, Yolo, evaluateDetections, isDetector, regionProposals, shapesSplits, trainDetector, trainYolo,
-} from '@convkit/detection';
+import { SHAPES_RECIPES, SHAPE_CLASSES, evaluateDetections, isDetector, shapesSplits } from '@convkit/detection';
 import { progressBar } from '../progress.js';
 import { type DataSet, type Trainer, type TrainSettings, epochSeed, mean } from './trainer.js';
 
 const TRAIN_COUNT = 192;
 const TEST_COUNT = 64;
-/** yolov1 (272M parameters, 448x448) and rcnn_small (SVMs fitted by its own `fit`) are left out. */
-const TRAINABLE = ['fasterrcnn_small', 'fastrcnn_small', 'yolo_tiny'];
+const TRAINABLE = [...SHAPES_RECIPES.keys()];
 
 /**
  * The synthetic detection shapes of @convkit/detection (`shapesSplits`): 192 training and 64 test images
- * of 64x64, one to four discs, squares and triangles each. Trained with the package's own loops,
- * `trainDetector` (Adam over the model's multi-task loss) and `trainYolo`.
+ * of 64x64, one to four discs, squares and triangles each. Trained with the package's recipes
+ * (`SHAPES_RECIPES`), which the bundled weights come from too.
  */
 export const shapesDetection: DataSet = {
   name: 'shapes-detection',
@@ -27,21 +24,21 @@ export const shapesDetection: DataSet = {
     if (!TRAINABLE.includes(entry.name)) return `shapes-detection trains ${TRAINABLE.join(', ')}; not ${entry.name}`;
     return null;
   },
-  defaults: (entry: ModelEntry) => (entry.name === 'yolo_tiny' ? { batchSize: 16, learningRate: 3e-3 } : { batchSize: 4, learningRate: 2e-3 }),
+  defaults: (entry: ModelEntry) => {
+    const recipe = SHAPES_RECIPES.get(entry.name)!;
+    return { batchSize: recipe.batchSize, learningRate: recipe.learningRate };
+  },
   initialise(model: Module<any, any>, seed: number) {
     model.loadStateDict(deterministicStateDict(model, seed));
   },
   async prepare(model: Module<any, any>, entry: ModelEntry, settings: TrainSettings): Promise<Trainer> {
     if (!isDetector(model)) throw new Error(`${entry.name} is not a Detector (detect and loss)`);
+    const recipe = SHAPES_RECIPES.get(entry.name)!;
     const { train, test } = shapesSplits(TRAIN_COUNT, TEST_COUNT);
-    let samples: readonly DetectionSample[] = train;
-    if (model instanceof FastRCNN) {
-      // Fast R-CNN learns on selective-search proposals, computed once per training image.
-      const bar = progressBar('selective search', train.length);
-      samples = train.map((s, i) => {
-        bar.update(i + 1, `image ${i + 1}`);
-        return { ...s, proposals: regionProposals(s.image) };
-      });
+    let samples = train;
+    if (recipe.prepare) {
+      const bar = progressBar(recipe.preparation ?? 'preparing', train.length);
+      samples = recipe.prepare(train, (done) => bar.update(done, `image ${done}`));
       bar.stop();
     }
     const images = test.map((s) => s.image);
@@ -49,16 +46,13 @@ export const shapesDetection: DataSet = {
       metricName: 'test mAP@0.5',
       async trainEpoch(epoch, optimizer, onStep) {
         const stepLosses: number[] = [];
-        const options = {
-          epochs: 1, batchSize: settings.batchSize, optimizer, seed: epochSeed(settings.seed, epoch),
-          onStep: (step: number, steps: number, loss: number) => {
-            stepLosses.push(loss);
+        const [loss] = await recipe.train(model, samples, {
+          epochs: 1, batchSize: settings.batchSize, learningRate: settings.learningRate, optimizer, seed: epochSeed(settings.seed, epoch),
+          onStep: (step: number, steps: number, stepLoss: number) => {
+            stepLosses.push(stepLoss);
             onStep(step + 1, steps, mean(stepLosses));
           },
-        };
-        const [loss] = model instanceof Yolo
-          ? await trainYolo(model, samples, { ...options, objectness: 'one' })
-          : await trainDetector(model, samples, options);
+        });
         return { loss: loss!, stepLosses };
       },
       async evaluate() {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Module, type ModelEntry, deterministicStateDict } from '@convkit/core';
-import { SHAPE_CLASSES, makeShapes, meanIoU } from '@convkit/segmentation';
+import type { Module, ModelEntry } from '@convkit/core';
+import { SHAPE_CLASSES, initialiseFcnTiny, makeShapes, meanIoU } from '@convkit/segmentation';
 import { type DataSet, type Trainer, type TrainSettings, crossEntropyEpoch } from './trainer.js';
 
 const SIZE = 32;
@@ -25,12 +25,7 @@ export const shapesSegmentation: DataSet = {
     return null;
   },
   defaults: () => ({ batchSize: 8, learningRate: 5e-3 }),
-  initialise(model: Module<any, any>, seed: number) {
-    // The upsampling layers keep their bilinear initialisation: FCN's own start, and the one that trains.
-    const weights = deterministicStateDict(model, seed);
-    for (const key of [...weights.keys()]) if (key.startsWith('upscore')) weights.delete(key);
-    model.loadStateDict(weights, { strict: false });
-  },
+  initialise: (model: Module<any, any>, seed: number) => initialiseFcnTiny(model, seed),
   async prepare(model: Module<any, any>, _entry: ModelEntry, settings: TrainSettings): Promise<Trainer> {
     const train = makeShapes({ count: TRAIN_COUNT, size: SIZE, seed: 1 });
     const test = makeShapes({ count: 64, size: SIZE, seed: 2 });

@@ -1,19 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { IMAGENET_MEAN, IMAGENET_STD, argmaxClassMap, colorizeMask, meanIoU, pixelAccuracy, vocColormap } from '@convkit/segmentation';
+import { argmaxClassMap, colorizeMask, isSegmenter, meanIoU, pixelAccuracy, vocColormap } from '@convkit/segmentation';
 import type { Truth } from '../bundled.js';
 import { className, classNames } from '../classes.js';
 import { fetchAsset } from '../fetch-asset.js';
 import { element } from '../format.js';
 import { displayScale, resizedPixels } from '../image.js';
 import type { Ran, TaskView } from './index.js';
-
-/**
- * Input normalisation, (x - mean) / std for x in [0, 1]: ImageNet's for torchvision's and the Caffe FCNs,
- * except fcn_tiny, whose bundled weights were trained on the shapes as x - 0.5 (as the CLI's segment).
- */
-const NORMALISATION: Record<string, { mean: readonly number[]; std: readonly number[] }> = {
-  fcn_tiny: { mean: [0.5, 0.5, 0.5], std: [1, 1, 1] },
-};
 
 export interface Segmented extends Ran {
   /** [H * W] class per pixel of the input, row-major. */
@@ -26,14 +18,16 @@ const COLOURS = vocColormap();
 
 /**
  * Per-pixel classes: the image scaled down (never up) to fit the model's published input side, keeping its
- * aspect (an FCN takes any size), normalised, logits [1, H, W, C] -> argmax on the device -> one async read.
+ * aspect (an FCN takes any size), normalised as the model says, logits [1, H, W, C] -> argmax on the device -> one async read.
  */
 export const segmentationView: TaskView<Segmented> = {
   async run(model, entry, image) {
     const fit = Math.min(1, Math.max(entry.inputShape[0], entry.inputShape[1]) / Math.max(image.width, image.height));
     const width = Math.max(entry.minInputSize, Math.round(image.width * fit));
     const height = Math.max(entry.minInputSize, Math.round(image.height * fit));
-    const { mean, std } = NORMALISATION[entry.name] ?? { mean: IMAGENET_MEAN, std: IMAGENET_STD };
+    if (!isSegmenter(model)) throw new Error(`${entry.name} is a ${model.typeName} without segment(); the demo segments with segmentation models only`);
+    // The model's own normalisation (x - 0.5 for fcn_tiny's shapes weights, ImageNet's for the others).
+    const { mean, std } = model.normalisation;
     const pixels = resizedPixels(image, width, height);
     const logits: unknown = tf.tidy(() => {
       const rgb = tf.div(tf.cast(tf.browser.fromPixels(pixels), 'float32'), 255);

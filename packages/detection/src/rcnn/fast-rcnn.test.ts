@@ -64,4 +64,22 @@ describe.each(backends)('R-CNN and Fast R-CNN end to end (%s)', (backend) => {
     expect((await model.detect([test[0]!.image], { proposals: [new Float32Array(0)] }))[0]!.labels.length).toBe(0);
     model.dispose();
   }, 120_000);
+
+  it('R-CNN searches the whole image at its own size and warps each proposal to 24x24', async () => {
+    await useBackend(backend);
+    const model = rcnnSmall();
+    const image = test[0]!.image;
+    const seen: { image: number[]; crops: number[]; maxCoordinate: number }[] = [];
+    const crops = model.crops.bind(model);
+    model.crops = (x, boxes) => {
+      const out = crops(x, boxes);
+      seen.push({ image: x.shape, crops: out.shape, maxCoordinate: Math.max(...boxes) });
+      return out;
+    };
+    await model.detect([image]);
+    const proposals = regionProposals(image);
+    expect(seen).toEqual([{ image: [1, 64, 64, 3], crops: [proposals.length / 4, 24, 24, 3], maxCoordinate: Math.max(...proposals) }]);
+    expect(Math.max(...proposals)).toBeGreaterThan(24);
+    model.dispose();
+  });
 });

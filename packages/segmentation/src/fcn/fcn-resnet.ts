@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Conv2d, Dropout, Module, ReLU, Sequential, registerModel } from '@convkit/core';
+import { BatchNorm2d, Conv2d, Dropout, ReLU, Sequential, registerModel } from '@convkit/core';
 import { resnet50 } from '@convkit/classifiers';
 import { IntermediateLayerGetter } from './intermediate-layer-getter.js';
+import { Segmenter } from '../segmenter.js';
 
 /** torchvision's FCNHead: 3x3 conv to in/4 channels (no bias), BatchNorm, ReLU, Dropout(0.1), 1x1 conv to the classes. */
 export class FCNHead extends Sequential {
@@ -38,14 +39,15 @@ export interface FCNResNetOptions {
  * aux_classifier.4.bias. x: [N, H, W, 3] -> logits [N, H, W, numClasses] in eval mode; in training mode with
  * the aux head, { out, aux } (the aux head reads layer3).
  */
-export class FCNResNet extends Module<tf.Tensor, tf.Tensor | FCNOutputs> {
+export class FCNResNet extends Segmenter<tf.Tensor | FCNOutputs> {
+  readonly numClasses: number;
   readonly backbone: IntermediateLayerGetter;
   readonly classifier: FCNHead;
   readonly auxClassifier: FCNHead | null;
 
   constructor(options: FCNResNetOptions = {}) {
     super();
-    const numClasses = options.numClasses ?? 21;
+    const numClasses = (this.numClasses = options.numClasses ?? 21);
     const auxLoss = options.auxLoss ?? true;
     // The classification head is dropped by the layer getter; one output class keeps it small until then.
     const resnet = resnet50({ numClasses: 1, replaceStrideWithDilation: [false, true, true], initWeights: options.initWeights ?? true });

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, deterministicStateDict, trainStep } from '@convkit/core';
 import { testBackends, useBackend } from '@convkit/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Canvas, docsUrl, rgbaFromFloat } from '../../scripts/pictures.js';
@@ -7,9 +6,11 @@ import { makeShapes } from '../datasets/shapes.js';
 import { meanIoU, perClassIoU, pixelAccuracy } from '../metrics.js';
 import { colorizeMask, overlayMask } from '../predict.js';
 import { FCNTiny } from './fcn-tiny.js';
+import { initialiseFcnTiny, trainFcnTiny } from './fcn-tiny-recipe.js';
 
 /**
- * fcn_tiny trained on the synthetic shapes (32x32, four classes) on wasm: 400 Adam steps of 8 images from
+ * fcn_tiny trained with the bundled weights' recipe (`trainFcnTiny`), shorter, on the synthetic shapes
+ * (32x32, four classes) on wasm: 400 Adam steps of 8 images from
  * deterministic initial weights must reach a mean IoU of 0.75 on 64 held-out images (measured: 0.800, the
  * same on every run; 17-27 s alone on a shared 2-core machine, up to 50 s beside the other test files).
  * With CONVKIT_WRITE_DOCS=1 the run also draws docs/segmentation/shapes-learning-curve.png and
@@ -44,11 +45,7 @@ describe('fcn_tiny on the shapes data set (wasm)', () => {
     const test = makeShapes({ count: 64, size: SIZE, seed: 2 });
     const model = new FCNTiny({ numClasses: CLASSES });
     // Deterministic He-uniform weights make the run repeatable; the upscores keep their bilinear start.
-    const init = deterministicStateDict(model, 0);
-    for (const key of [...init.keys()]) if (key.startsWith('upscore')) init.delete(key);
-    model.loadStateDict(init, { strict: false });
-    const optimizer = tf.train.adam(0.005);
-    const pixels = SIZE * SIZE;
+    initialiseFcnTiny(model, 0);
     const evaluate = async () => {
       model.eval();
       const prediction = tf.tidy(() => tf.argMax(model.call(tf.sub(tf.tensor4d(test.images, [test.count, SIZE, SIZE, 3]), 0.5)), -1));
@@ -58,17 +55,13 @@ describe('fcn_tiny on the shapes data set (wasm)', () => {
       return classes;
     };
     const started = performance.now();
-    const losses: number[] = [];
     const ious: [number, number][] = [];
-    for (let step = 0; step < STEPS; step++) {
-      if (step === DECAY_AT) (optimizer as unknown as { learningRate: number }).learningRate = 0.001;
-      const first = (step * BATCH) % train.count;
-      const xs = tf.tidy(() => tf.sub(tf.tensor4d(train.images.subarray(first * pixels * 3, (first + BATCH) * pixels * 3), [BATCH, SIZE, SIZE, 3]), 0.5));
-      const ys = tf.tensor1d(train.masks.subarray(first * pixels, (first + BATCH) * pixels), 'int32');
-      losses.push(await trainStep(model, optimizer, () => crossEntropy(tf.reshape(model.call(xs), [-1, CLASSES]), ys)));
-      tf.dispose([xs, ys]);
-      if ((step + 1) % 50 === 0) ious.push([step + 1, meanIoU(test.masks, await evaluate(), { numClasses: CLASSES })]);
-    }
+    const losses = await trainFcnTiny(model, train, {
+      steps: STEPS, batchSize: BATCH, decayAt: DECAY_AT,
+      onStep: async (step) => {
+        if ((step + 1) % 50 === 0) ious.push([step + 1, meanIoU(test.masks, await evaluate(), { numClasses: CLASSES })]);
+      },
+    });
     const seconds = (performance.now() - started) / 1000;
     const predicted = await evaluate();
     const options = { numClasses: CLASSES };
@@ -79,7 +72,6 @@ describe('fcn_tiny on the shapes data set (wasm)', () => {
     );
     expect(miou).toBeGreaterThanOrEqual(MIN_MEAN_IOU);
     if (process.env.CONVKIT_WRITE_DOCS === '1') drawPictures(losses, ious, test, predicted);
-    optimizer.dispose();
     model.dispose();
   });
 });

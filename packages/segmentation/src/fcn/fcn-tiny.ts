@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, ConvTranspose2d, Module, ReLU, Sequential, registerModel } from '@convkit/core';
+import { Conv2d, ConvTranspose2d, ReLU, Sequential, registerModel } from '@convkit/core';
+import { type Normalisation, Segmenter } from '../segmenter.js';
 import { bilinearUpsamplingWeight } from './bilinear.js';
 import { cropOffset, spatialLayersOf } from './coord-map.js';
 import { cropTo } from './crop.js';
@@ -19,7 +20,10 @@ export interface FCNTinyOptions {
  * slowest kernels there) and learn their own downsampling. The crops come from the same coordinate maps as
  * FCN's (all zero here). x: [N, H, W, 3] -> logits [N, H, W, numClasses].
  */
-export class FCNTiny extends Module {
+export class FCNTiny extends Segmenter {
+  readonly numClasses: number;
+  /** The shapes scenes train as x - 0.5: mean 0.5, std 1. */
+  override readonly normalisation: Normalisation = { mean: [0.5, 0.5, 0.5], std: [1, 1, 1] };
   readonly stages: Sequential[];
   readonly scores: Conv2d[];
   readonly upscores: ConvTranspose2d[];
@@ -27,7 +31,7 @@ export class FCNTiny extends Module {
 
   constructor(options: FCNTinyOptions = {}) {
     super();
-    const classes = options.numClasses ?? 4;
+    const classes = (this.numClasses = options.numClasses ?? 4);
     const widths = options.widths ?? [8, 16, 32];
     let inChannels = 3;
     this.stages = widths.map((width, s) => {

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, ConvTranspose2d, Dropout, MaxPool2d, Module, ReLU, type HostTensor, type StateDict, registerModel } from '@convkit/core';
+import { Conv2d, ConvTranspose2d, Dropout, MaxPool2d, ReLU, type HostTensor, type StateDict, registerModel } from '@convkit/core';
 import { bilinearUpsamplingWeight } from './bilinear.js';
 import { type SpatialLayer, cropOffset, spatialLayersOf } from './coord-map.js';
 import { cropTo } from './crop.js';
+import { Segmenter } from '../segmenter.js';
 
 export type FcnVariant = '32s' | '16s' | '8s';
 
@@ -38,7 +39,7 @@ const spatial = (m: Conv2d | MaxPool2d | ConvTranspose2d): SpatialLayer => spati
  * Parameter names are the reference's (conv1_1 ... conv5_3, fc6, fc7, score_fr, score_pool4, upscore2, ...).
  * x: [N, H, W, 3], any H, W >= 1 -> logits [N, H, W, numClasses].
  */
-export class FCN extends Module {
+export class FCN extends Segmenter {
   readonly numClasses: number;
   readonly offsets: FcnCropOffsets;
   readonly #stages: { convs: Conv2d[]; pool: MaxPool2d }[] = [];

@@ -8,3 +8,4 @@ export {
 export { IntermediateLayerGetter } from './intermediate-layer-getter.js';
 export { FCNResNet, FCNHead, type FCNOutputs, type FCNResNetOptions, fcnResnet50, resizeLikeTorch } from './fcn-resnet.js';
 export { FCNTiny, type FCNTinyOptions, fcnTiny } from './fcn-tiny.js';
+export { FCN_TINY_SHAPES_RECIPE, type FcnTinyTrainOptions, initialiseFcnTiny, trainFcnTiny } from './fcn-tiny-recipe.js';

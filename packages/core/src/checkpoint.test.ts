@@ -56,7 +56,7 @@ describe('checkpoints', () => {
     expect([...read.optimizer!.keys()].sort()).toEqual(['adam.acc_beta1', 'adam.acc_beta2', 'adam.step', 'bias.adam_m', 'bias.adam_v', 'weight.adam_m', 'weight.adam_v']);
     const weights = await model.stateDict();
     expect([...read.tensors.keys()]).toEqual([...weights.keys()]);
-    expect(Array.from(read.tensors.get('weight')!.data)).toEqual(Array.from(weights.get('weight')!.data));
+    expect(Array.from(read.tensors.get('weight')!.data as Float32Array)).toEqual(Array.from(weights.get('weight')!.data as Float32Array));
     model.dispose();
   });
 

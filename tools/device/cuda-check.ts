@@ -288,7 +288,7 @@ report.fallbackKernels = fallbacksSeen();
 report.finishedAt = new Date().toISOString();
 save();
 
-const zooKernels = JSON.parse(readFileSync(join(repo, 'packages/backend-cuda/src/kernels/zoo-kernels.json'), 'utf8')) as { all: string[] };
+const zooKernels = JSON.parse(readFileSync(join(repo, 'tools/kernels/zoo-kernels.json'), 'utf8')) as { all: string[] };
 report.zooKernelsNotNative = zooKernels.all.filter((k) => !NATIVE_KERNELS.includes(k));
 save();
 console.log(`\nkernels: ${NATIVE_KERNELS.length} native; fallbacks that ran: ${(report.fallbackKernels as string[]).join(', ') || 'none'}; zoo kernels not native: ${(report.zooKernelsNotNative as string[]).join(', ') || 'none'}`);

@@ -4,8 +4,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { NATIVE_KERNELS, registerCudaKernels } from './register.js';
 
-/** What scripts/zoo-kernels.mjs recorded: the kernels each registered model runs. */
-const zoo = JSON.parse(readFileSync(new URL('./zoo-kernels.json', import.meta.url), 'utf8')) as {
+/** What tools/kernels/zoo-kernels.mjs recorded: the kernels each registered model runs. */
+const zoo = JSON.parse(readFileSync(new URL('../../../../tools/kernels/zoo-kernels.json', import.meta.url), 'utf8')) as {
   all: string[];
   models: Record<string, { task: string; forward: string[]; train: string[] }>;
 };

@@ -1,9 +1,11 @@
 // Lists the tfjs kernels every registered convkit model runs in an eval forward, plus a train step
 // of one model per family (the gradient kernels repeat within a family; a VGG train step alone
-// costs minutes on a CPU), by profiling on the wasm backend, into src/kernels/zoo-kernels.json.
-// kernel-coverage.test.ts reads that file to say which are native on cuda; the device check profiles
-// again on the GPU and reports any kernel missing from it. Rerun after adding models or layers:
-//   pnpm --filter @convkit/backend-cuda zoo-kernels
+// costs minutes on a CPU), by profiling on the wasm backend, into zoo-kernels.json beside it. The
+// backends' tests read that file (backend-cuda's kernel-coverage.test.ts, backend-onednn's
+// plugin.test.ts) to say which kernels they run natively; tools/device/cuda-check.ts reports any
+// kernel of it missing on the GPU. It lives here, not in a backend, because it imports every model
+// package. Rerun after adding models or layers:
+//   pnpm --filter @convkit/tools zoo-kernels
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +16,7 @@ import '@convkit/classifiers';
 import '@convkit/segmentation';
 import '@convkit/detection';
 
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'kernels', 'zoo-kernels.json');
+const out = join(dirname(fileURLToPath(import.meta.url)), 'zoo-kernels.json');
 await useBackend('wasm');
 
 /** Kernel names a profile saw; custom-gradient ops (fusedConv2d__op, ...) appear in it too but are no kernels. */
@@ -65,5 +67,5 @@ for (const entry of listModels()) {
   console.log(`${entry.name}: ${forward.length} forward, ${train.length} train kernels (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 const all = [...new Set(Object.values(models).flatMap((m) => [...m.forward, ...m.train]))].sort();
-writeFileSync(out, JSON.stringify({ generatedBy: 'scripts/zoo-kernels.mjs on wasm', tfjs: tf.version_core, all, models }, null, 1) + '\n');
+writeFileSync(out, JSON.stringify({ generatedBy: 'tools/kernels/zoo-kernels.mjs on wasm', tfjs: tf.version_core, all, models }, null, 1) + '\n');
 console.log(`${all.length} kernels -> ${out}`);

@@ -8,6 +8,7 @@ import argparse
 import json
 import resource
 import statistics
+import sys
 import time
 
 import torch
@@ -37,6 +38,22 @@ def train_step(model, name, batch, args):
             "medianMs": statistics.median(times), "timesMs": times, "version": torch.__version__}
 
 
+def detector(name, args):
+    """A torchvision detector end to end on one [3, S, S] image in [0, 1], batch 1, as `convkit bench` times it."""
+    model = getattr(torchvision.models.detection, name)(weights=None, weights_backbone=None).eval()
+    x = [torch.rand(3, args.detection_size, args.detection_size)]
+    with torch.inference_mode():
+        for _ in range(args.warmup):
+            model(x)
+        times = []
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            found = model(x)
+            times.append((time.perf_counter() - start) * 1000)
+    return {"model": name, "batch": 1, "runtime": "pytorch-cpu", "medianMs": statistics.median(times),
+            "timesMs": times, "version": torch.__version__, "detections": len(found[0]["labels"])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--models", required=True)
@@ -44,12 +61,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--size", type=int, default=224)
+    parser.add_argument("--detection-size", type=int, default=800)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--train", action="store_true", help="time one SGD step (cross-entropy) in training mode instead")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     results = []
     for name in args.models.split(","):
+        if hasattr(torchvision.models.detection, name):
+            results.append(detector(name, args))
+            continue
+        if not hasattr(torchvision.models, name):
+            sys.exit(f"torchvision {torchvision.__version__} has no model {name}")
         kwargs = {"aux_logits": False, "init_weights": False} if name == "googlenet" else {}
         model = getattr(torchvision.models, name)(weights=None, **kwargs)
         if args.train:

@@ -48,9 +48,25 @@ writeFileSync(path('notes.png'), 'not an image at all');
 writeFileSync(path('sparse.bin'), '');
 truncateSync(path('sparse.bin'), 1.5 * 2 ** 30);
 
+// Data sets from files, each wrong in one way.
+mkdirSync(path('no-classes'));
+mkdirSync(path('bad-idx'));
+writeFileSync(path('bad-idx', 'train-images-idx3-ubyte'), 'not an IDX file at all');
+writeFileSync(path('bad-idx', 'train-labels-idx1-ubyte'), 'nor this');
+mkdirSync(path('half-idx'));
+writeFileSync(path('half-idx', 'train-images-idx3-ubyte.gz'), 'the labels are missing');
+for (const [name, bytes] of [['a/1.png', readFileSync(join(repo, 'assets', 'images', 'digit-1.png'))], ['b/2.png', 'a text file named .png']] as const) {
+  mkdirSync(dirname(path('corrupt-folder', name)), { recursive: true });
+  writeFileSync(path('corrupt-folder', name), bytes);
+}
+writeFileSync(path('notes.txt'), 'not a data set');
+const lenetWeights = join(repo, 'assets', 'weights', 'lenet5-digits.safetensors');
+
 const out = (name: string) => path('out', name);
 const segment = (...more: string[]) => ['segment', image, '--model', 'fcn_tiny', '--backend', 'cpu', ...more];
 const trainLenet = (...more: string[]) => ['train', '--model', 'lenet5', '--data', 'digits', '--epochs', '1', '--backend', 'cpu', ...more];
+const trainOn = (data: string, ...more: string[]) => ['train', '--model', 'lenet5', '--data', data, '--epochs', '1', '--backend', 'cpu', '--out', out('t'), ...more];
+const evalOn = (data: string, ...more: string[]) => ['eval', '--model', 'lenet5', '--weights', lenetWeights, '--data', data, '--backend', 'cpu', ...more];
 
 /** args, exit code, what stderr says. */
 const CASES: [string[], 2 | 3, RegExp][] = [
@@ -89,6 +105,23 @@ const CASES: [string[], 2 | 3, RegExp][] = [
   [trainLenet('--out', out('t'), '--batch-size', '0'), 2, /--batch-size takes an integer of at least 1, got '0'/],
   [trainLenet('--out', out('t'), '--batch-size', '2000'), 2, /digits has 1438 training images; pass --batch-size 1438 or less/],
   [trainLenet('--out', out('t'), '--seed', '1.5'), 2, /--seed takes an integer of at least 0/],
+  [trainOn(path('nowhere')), 3, /--data '.*nowhere' is neither a bundled data set \(digits, shapes-segmentation, shapes-detection\) nor a file or folder/],
+  [trainOn(path('notes.txt')), 3, /--data '.*notes\.txt' is a file but not a COCO annotations \.json/],
+  [trainOn(path('no-classes')), 3, /image folder '.*no-classes' has no class folders/],
+  [trainOn(path('bad-idx')), 3, /IDX images file '.*train-images-idx3-ubyte' starts with magic number \d+, not IDX's 2051/],
+  [trainOn(path('half-idx')), 3, /IDX folder '.*half-idx' lacks train-labels-idx1-ubyte/],
+  [trainOn(path('corrupt-folder'), '--batch-size', '1'), 3, /'.*b\/2\.png' is not a PNG or JPEG image/],
+  [trainOn(path('corrupt-folder')), 3, /the default batch size is 32, but .*corrupt-folder has 2 training images; pass --batch-size 2 or less/],
+  [trainOn(path('corrupt-folder'), '--val', path('no-classes')), 3, /image folder '.*no-classes' has no class folders/],
+  [['train', '--model', 'fcn_tiny', '--data', path('corrupt-folder'), '--epochs', '1'], 3, /is a classification data set; fcn_tiny is a segmentation model/],
+  [trainLenet('--out', out('t'), '--val', path('corrupt-folder')), 2, /--val is for data sets from files; digits is bundled/],
+  [evalOn(path('nowhere')), 3, /--data '.*nowhere': no such file or folder/],
+  [evalOn(path('corrupt-folder'), '--split', 'dev'), 2, /--split takes train, val or test, got 'dev'/],
+  [evalOn(path('corrupt-folder'), '--batch-size', '0'), 2, /--batch-size takes an integer of at least 1, got '0'/],
+  [evalOn(path('corrupt-folder')), 3, /'.*b\/2\.png' is not a PNG or JPEG image/],
+  [evalOn(path('bad-idx')), 3, /starts with magic number \d+, not IDX's 2051/],
+  [['eval', '--model', 'lenet5', '--weights', path('notes.txt'), '--data', path('corrupt-folder')], 3, /cannot read weights '.*notes\.txt': not a safetensors file/],
+  [['eval', '--model', 'fcn_tiny', '--weights', lenetWeights, '--data', path('corrupt-folder')], 3, /fcn_tiny is a segmentation model/],
   [['demo', '--out', out('a-file')], 3, /--out '.*a-file' is a file, not a folder/],
   [['bench', '--models', 'lenet5', '--no-peers', '--repeats', '0', '--out', out('bench')], 2, /--repeats takes an integer of at least 1, got '0'/],
   [['bench', '--models', 'lenet5', '--no-peers', '--warmup', 'x', '--out', out('bench')], 2, /--warmup takes an integer of at least 0, got 'x'/],

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { LayerInputError } from '@convkit/core';
+import { DataError } from '@convkit/data';
 import { CliError, ExitCode } from './cli-error.js';
 import { modelsCommand } from './commands/models.js';
 import { summaryCommand } from './commands/summary.js';
@@ -107,6 +108,7 @@ program
   .requiredOption('--model <name>', 'the model to train, e.g. lenet5, fcn_tiny, fasterrcnn_small, yolo_tiny')
   .requiredOption('--data <name|path>', `a bundled data set (${[...DATASETS.keys()].join(', ')}), or a folder of class folders or of IDX files`)
   .option('--val <path>', 'held-out data for --data files (default: its own t10k-* IDX files or val/ folder, else none)')
+  .option('--skip-corrupt', 'leave corrupt images of --data files out, counted after each epoch (default: stop at the first, naming it)')
   .requiredOption('--epochs <n>', 'train up to this epoch (with --resume: from the checkpoint\'s epoch on)')
   .option('--batch-size <n>', 'images per step (default: per data set and model, or the checkpoint\'s)')
   .option('--lr <rate>', 'Adam learning rate (default: per data set and model, or the checkpoint\'s)')
@@ -137,6 +139,7 @@ program
   .requiredOption('--data <path>', 'a folder of class folders (or of train/ and val/ ones), or a folder of IDX files')
   .option('--split <split>', 'train, val or test (default: the held-out split: IDX t10k-*, val/; else the whole folder)')
   .option('--batch-size <n>', 'images per forward pass', '64')
+  .option('--skip-corrupt', 'leave corrupt images out, counted on stderr (default: stop at the first, naming it)')
   .option('--json', 'print one JSON object: task, model, weights, data, split, top1, top5 (fractions), count')
   .addOption(backendOption())
   .action(evalCommand);
@@ -224,6 +227,10 @@ try {
   } else if (error instanceof CliError) {
     console.error(`convkit: ${error.message}`);
     process.exitCode = error.exitCode;
+  } else if (error instanceof DataError) {
+    // @convkit/data names the file and what to do in one line: a corrupt image met while training or scoring.
+    console.error(`convkit: ${error.message}`);
+    process.exitCode = ExitCode.badInput;
   } else if (error instanceof LayerInputError) {
     // A layer's own check of what it is given (too small, wrong channels): the input's fault, not convkit's.
     console.error(`convkit: the input does not fit the model: ${error.message}`);

@@ -6,7 +6,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { availableBackends, crossEntropy, fuseForInference, getModelEntry, trainStep } from '@convkit/core';
+import { type ModelEntry, type Module, availableBackends, crossEntropy, fuseForInference, getModelEntry, trainStep } from '@convkit/core';
+import type { RgbImage } from '@convkit/detection';
 import { barChart } from '../charts.js';
 import { CliError, ExitCode } from '../cli-error.js';
 import { writeOutputFile } from '../files.js';
@@ -27,6 +28,8 @@ export interface BenchResult {
   peakRssMb: number;
   /** Peak bytes held in tfjs tensors during one forward (weights included); convkit runs only. */
   peakTensorMb?: number;
+  /** Detectors: how many detections the last timed run returned. */
+  detections?: number;
 }
 
 export interface BenchOptions {
@@ -90,7 +93,7 @@ export async function benchCommand(options: BenchOptions): Promise<void> {
     const onnx = await onnxPeer(models, options, skipped);
     const torch = existsSync(options.python) ? true : (skipped.push(`pytorch-cpu: ${options.python} not found`), false);
     for (const model of models) {
-      if (onnx) jobs.push({ label: `${model} on onnxruntime-node`, run: () => worker(['bench-worker', model, '--runtime', 'onnxruntime-node', '--onnx', onnxFile(model), '--batches', batches.join(','), '--repeats', options.repeats, '--warmup', options.warmup]) });
+      if (onnx.has(model)) jobs.push({ label: `${model} on onnxruntime-node`, run: () => worker(['bench-worker', model, '--runtime', 'onnxruntime-node', '--onnx', onnxFile(model), '--batches', batches.join(','), '--repeats', options.repeats, '--warmup', options.warmup]) });
       if (torch) jobs.push({ label: `${model} on pytorch-cpu`, run: () => python(options.python, ['tools/bench/torch_bench.py', '--models', model, '--batches', batches.join(','), '--repeats', options.repeats, '--warmup', options.warmup]) });
     }
   }
@@ -139,7 +142,7 @@ export function formatBenchTable(results: BenchResult[], models: string[], batch
       const fastest = Math.min(...row.map((r) => r.medianMs));
       const cells = runtimes.map((runtime) => {
         const r = row.find((x) => x.runtime === runtime);
-        return r ? `${r.medianMs.toFixed(1)} (${Math.round(r.peakRssMb)}) ${(r.medianMs / fastest).toFixed(1)}x` : '-';
+        return r ? `${r.medianMs.toFixed(1)} (${Math.round(r.peakRssMb)}) ${(r.medianMs / fastest).toFixed(1)}x${r.detections === undefined ? '' : `, ${r.detections} det`}` : '-';
       });
       lines.push(`| ${model} | ${batch} | ${cells.join(' | ')} |`);
     }
@@ -172,7 +175,9 @@ export async function benchWorkerCommand(model: string, options: { runtime: stri
   const batches = list(options.batches ?? '1').map(Number);
   const [h, w, c] = entry.inputShape;
   const results: BenchResult[] = [];
-  if (options.runtime === 'onnxruntime-node') {
+  if (entry.task === 'detection') {
+    results.push(...await timeDetector(entry, options));
+  } else if (options.runtime === 'onnxruntime-node') {
     const ort = await import('onnxruntime-node').catch(() => {
       throw new CliError('onnxruntime-node is not installed');
     });
@@ -207,6 +212,49 @@ export async function benchWorkerCommand(model: string, options: { runtime: stri
   }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   console.log(JSON.stringify(results.map((r) => ({ ...r, peakRssMb }))));
+}
+
+/**
+ * A detector end to end on one image of the entry's input size (8-bit RGB, random pixels): resize and
+ * normalisation, backbone, proposals, box head and postprocessing, as torchvision's `model([image])` and its
+ * ONNX export run it. Weights are each runtime's own random initialisation, so the number of detections
+ * left after the score threshold can differ; it is reported beside the time.
+ */
+async function timeDetector(entry: ModelEntry, options: { runtime: string; repeats: string; warmup: string; onnx?: string; fuse: boolean }): Promise<BenchResult[]> {
+  const [h, w] = entry.inputShape;
+  const pixels = Uint8Array.from({ length: h * w * 3 }, () => Math.floor(Math.random() * 256));
+  let detections = 0;
+  let timesMs: number[];
+  let peakTensorMb: number | undefined;
+  let runtime = options.runtime;
+  if (options.runtime === 'onnxruntime-node') {
+    const ort = await import('onnxruntime-node');
+    const session = await ort.InferenceSession.create(options.onnx!, { intraOpNumThreads: cpus().length, interOpNumThreads: 1 });
+    // torchvision's detectors take [3, H, W] floats in [0, 1].
+    const planar = new Float32Array(3 * h * w);
+    for (let i = 0; i < h * w; i++) for (let k = 0; k < 3; k++) planar[k * h * w + i] = pixels[3 * i + k]! / 255;
+    const input = new ort.Tensor('float32', planar, [3, h, w]);
+    timesMs = await time(async () => {
+      const out = await session.run({ [session.inputNames[0]!]: input });
+      detections = out[session.outputNames[0]!]!.dims[0] ?? 0;
+    }, Number(options.repeats), Number(options.warmup));
+  } else {
+    await selectBackend(options.runtime);
+    const net = entry.create() as Module & { detect?: (images: RgbImage[]) => Promise<{ labels: ArrayLike<number> }[]> };
+    if (typeof net.detect !== 'function') throw new CliError(`${entry.name} has no detect(images) method`, ExitCode.internal);
+    net.eval();
+    if (options.fuse) fuseForInference(net);
+    else runtime = `${runtime} unfused`;
+    const image: RgbImage = { width: w, height: h, data: pixels };
+    const detect = async () => {
+      const [found] = await net.detect!([image]);
+      detections = found?.labels.length ?? 0;
+    };
+    timesMs = await time(detect, Number(options.repeats), Number(options.warmup));
+    peakTensorMb = (await tf.profile(detect)).peakBytes / 2 ** 20;
+    net.dispose();
+  }
+  return [{ model: entry.name, batch: 1, runtime, medianMs: median(timesMs), timesMs, peakRssMb: 0, ...(peakTensorMb === undefined ? {} : { peakTensorMb }), detections }];
 }
 
 /** One SGD step of a freshly initialised model on random images and labels, as torch_bench.py --train times PyTorch. */
@@ -247,7 +295,7 @@ function median(values: number[]): number {
 function getModelEntryOrFail(name: string) {
   try {
     const entry = getModelEntry(name);
-    if (entry.task !== 'classification') throw new Error(`bench times classifiers; '${name}' is a ${entry.task} model`);
+    if (entry.task !== 'classification' && entry.task !== 'detection') throw new Error(`bench times classifiers and detectors; '${name}' is a ${entry.task} model`);
     return entry;
   } catch (error) {
     throw new CliError((error as Error).message);
@@ -256,26 +304,30 @@ function getModelEntryOrFail(name: string) {
 
 const onnxFile = (model: string) => resolve(repoRoot, '.bench-cache/onnx', `${model}.onnx`);
 
-/** Exports the models to ONNX with PyTorch (once; cached) so onnxruntime-node runs the same networks. */
-async function onnxPeer(models: string[], options: BenchOptions, skipped: string[]): Promise<boolean> {
+/**
+ * Exports the models to ONNX with PyTorch (once; cached) so onnxruntime-node runs the same networks.
+ * Returns the models that have an export; a model torchvision does not have (lenet5, fasterrcnn_vgg16) is
+ * listed in `skipped`.
+ */
+async function onnxPeer(models: string[], options: BenchOptions, skipped: string[]): Promise<Set<string>> {
   try {
     await import('onnxruntime-node');
   } catch {
     skipped.push('onnxruntime-node: not installed');
-    return false;
+    return new Set();
   }
-  if (models.every((m) => existsSync(onnxFile(m)))) return true;
-  if (!existsSync(options.python)) {
+  const missing = models.filter((m) => !existsSync(onnxFile(m)));
+  if (missing.length && !existsSync(options.python)) {
     skipped.push(`onnxruntime-node: needs ONNX exports, made with PyTorch (${options.python} not found)`);
-    return false;
+  } else if (missing.length) {
+    try {
+      const { stderr } = await run(options.python, ['tools/bench/export_onnx.py', '--models', missing.join(','), '--out', '.bench-cache/onnx'], { cwd: repoRoot, maxBuffer });
+      for (const line of stderr.split('\n')) if (line.startsWith('skipped ')) skipped.push(`onnxruntime-node: ${line.slice(8)}`);
+    } catch (error) {
+      skipped.push(`onnxruntime-node: ONNX export failed: ${firstLine(error)}`);
+    }
   }
-  try {
-    await run(options.python, ['tools/bench/export_onnx.py', '--models', models.join(','), '--out', '.bench-cache/onnx'], { cwd: repoRoot, maxBuffer });
-    return true;
-  } catch (error) {
-    skipped.push(`onnxruntime-node: ONNX export failed: ${firstLine(error)}`);
-    return false;
-  }
+  return new Set(models.filter((m) => existsSync(onnxFile(m))));
 }
 
 async function worker(args: string[]): Promise<BenchResult[]> {

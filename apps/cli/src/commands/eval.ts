@@ -3,7 +3,9 @@ import { CliError, ExitCode } from '../cli-error.js';
 import { integerOption } from '../option-values.js';
 import { selectBackend } from '../setup.js';
 import { loadWeights, readWeightsFile } from '../weights.js';
-import { type ClassificationScores, type Split, classificationLoader, dataFormat, hasOwnHeldOut, openClassification, scoreClassifier } from '../training/data-files.js';
+import {
+  type ClassificationScores, type Split, classificationLoader, dataFormat, hasOwnHeldOut, openClassification, scoreClassifier, skippedNote,
+} from '../training/data-files.js';
 import { classesOf } from './classify.js';
 import { lookupModel } from './summary.js';
 
@@ -15,6 +17,8 @@ export interface EvalOptions {
   /** Default: the data set's held-out split (IDX t10k-*, an image folder's val/), else the whole folder. */
   split?: string;
   batchSize?: string;
+  /** --skip-corrupt: leave corrupt images out, counted on stderr, instead of stopping at the first. */
+  skipCorrupt?: boolean;
   json?: boolean;
   backend?: string;
 }
@@ -70,7 +74,9 @@ export async function evaluate(options: EvalOptions): Promise<ClassificationEval
   const numClasses = classes?.length ?? entry.numClasses;
   await selectBackend(options.backend);
   const model = entry.create({ numClasses });
-  const loader = classificationLoader(dataset, entry, { batchSize });
+  const loader = classificationLoader(dataset, entry, {
+    batchSize, skipCorrupt: options.skipCorrupt, onSkipped: (skipped) => console.error(skippedNote('eval', skipped)),
+  });
   try {
     loadWeights(model, weights.tensors, `weights '${options.weights}'`, entry.name);
     const scores = await scoreClassifier(model, loader, entry, numClasses);

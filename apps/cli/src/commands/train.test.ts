@@ -105,8 +105,8 @@ describe('convkit train', () => {
     expect(wrongData.code).toBe(3);
     expect(wrongData.stderr).toBe('convkit: shapes-detection is a detection data set; lenet5 is a classification model (shapes-detection trains: fasterrcnn_small, fastrcnn_small, yolo_tiny)\n');
     const unknownData = await convkit('train', '--model', 'lenet5', '--data', 'mnist', '--epochs', '1');
-    expect(unknownData.code).toBe(2);
-    expect(unknownData.stderr).toContain("argument 'mnist' is invalid. Allowed choices are digits, shapes-segmentation, shapes-detection");
+    expect(unknownData.code).toBe(3);
+    expect(unknownData.stderr).toBe("convkit: --data 'mnist' is neither a bundled data set (digits, shapes-segmentation, shapes-detection) nor a file or folder\n");
   }, 60_000);
   it('refuses a batch larger than the training set before writing anything', async () => {
     const r = await lenet('big', 1, '--batch-size', '2000');

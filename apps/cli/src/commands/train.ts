@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAdamStateDict } from '@convkit/core';
+import { existsSync, rmdirSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { lineChart, type Series } from '../charts.js';
 import { CliError, ExitCode } from '../cli-error.js';
@@ -19,6 +20,8 @@ export interface TrainOptions {
   data: string;
   /** Held-out data for --data files (default: the set's own test split). */
   val?: string;
+  /** --skip-corrupt: leave corrupt images of --data files out, counted, instead of stopping at the first. */
+  skipCorrupt?: boolean;
   /** The epoch to train up to; a resumed run goes on from the checkpoint's epoch to this one. */
   epochs: string;
   batchSize?: string;
@@ -51,7 +54,7 @@ export async function trainCommand(options: TrainOptions): Promise<void> {
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const entry = lookupModel(options.model);
-  const data = openDataSet(options.data, options.val);
+  const data = openDataSet(options.data, options.val, options.skipCorrupt);
   const rejected = data.rejects(entry);
   if (rejected) throw new CliError(`${rejected} (${data.name} trains: ${data.models().join(', ')})`);
   const epochs = integerOption(options.epochs, '--epochs', 1);
@@ -67,7 +70,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
   if (settings.batchSize > data.trainCount) {
     // Every epoch would have no step: a NaN loss and a checkpoint of untrained weights.
-    const from = options.batchSize === undefined ? `checkpoint '${options.resume}' says batch size ${settings.batchSize}` : `--batch-size ${settings.batchSize}`;
+    const from = options.batchSize !== undefined ? `--batch-size ${settings.batchSize}`
+      : info ? `checkpoint '${options.resume}' says batch size ${settings.batchSize}` : `the default batch size is ${settings.batchSize}`;
     throw new CliError(`${from}, but ${data.name} has ${data.trainCount} training images; pass --batch-size ${data.trainCount} or less`, options.batchSize === undefined ? ExitCode.badInput : ExitCode.usage);
   }
   const out = resolve(options.out);
@@ -76,6 +80,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const backend = await selectBackend(options.backend);
   const folders = [[out, '--out'], ...(checkpointDir.startsWith(out + sep) ? [] : [[checkpointDir, '--checkpoint-dir']])] as const;
   const unlocks: (() => Promise<void>)[] = [];
+  // Folders this run creates, innermost first: removed again if the run fails before writing into them.
+  const created = [checkpointDir, out].filter((folder) => !existsSync(folder));
+  let finished = false;
 
   const model = entry.create({ numClasses: data.classes.length });
   try {
@@ -147,10 +154,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     files.push(join(out, 'loss.json'), join(out, 'loss.png'));
     console.log(`wrote ${join(out, 'loss.png')} and loss.json`);
+    finished = true;
     return { history, metricName: trainer.metricName, files };
   } finally {
     model.dispose();
     for (const unlock of unlocks) await unlock();
+    if (!finished) for (const folder of created) rmdirIfEmpty(folder);
+  }
+}
+
+function rmdirIfEmpty(folder: string): void {
+  try {
+    rmdirSync(folder);
+  } catch {
+    // Not empty (a checkpoint was written) or already gone: either way it stays as it is.
   }
 }
 

@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Module, type ModelEntry, type Preprocessing, crossEntropy, listModels, trainStep } from '@convkit/core';
 import { initialiseClassifier } from '@convkit/classifiers';
-import { CenterCrop, Compose, DataError, DataLoader, type Dataset, IdxDataset, ImageFolder, Resize, ToTensor, type Transform } from '@convkit/data';
+import { CenterCrop, Compose, DataError, DataLoader, type Dataset, IdxDataset, ImageFolder, Resize, type Skipped, ToTensor, type Transform } from '@convkit/data';
 import { CliError } from '../cli-error.js';
 import { type DataSet, type Trainer, type TrainSettings, epochSeed, yieldToEventLoop } from './trainer.js';
 
@@ -107,11 +107,34 @@ export function toModelInput(images: Float32Array, shape: readonly [number, numb
   });
 }
 
-/** A loader over one split, through the entry's preprocessing; shuffled (by seed and epoch) for training. */
-export function classificationLoader(dataset: Dataset, entry: ModelEntry, options: { batchSize: number; shuffle?: boolean; seed?: number; dropLast?: boolean }): DataLoader {
-  if (!entry.preprocessing) throw new CliError(`${entry.name} declares no preprocessing in the model registry, so its images cannot be prepared`);
-  return new DataLoader(dataset, { ...options, transform: loaderTransform(entry.preprocessing) });
+export interface LoaderSettings {
+  batchSize: number;
+  shuffle?: boolean;
+  seed?: number;
+  dropLast?: boolean;
+  /** Leave corrupt images out (listed in `onSkipped` after each pass) instead of stopping at the first. */
+  skipCorrupt?: boolean;
+  /** Called after each pass over the data with the images it left out, when there were any. */
+  onSkipped?: (skipped: readonly Skipped[]) => void;
 }
+
+/** A loader over one split, through the entry's preprocessing; shuffled (by seed and epoch) for training. */
+export function classificationLoader(dataset: Dataset, entry: ModelEntry, settings: LoaderSettings): DataLoader {
+  if (!entry.preprocessing) throw new CliError(`${entry.name} declares no preprocessing in the model registry, so its images cannot be prepared`);
+  const { skipCorrupt, onSkipped, ...options } = settings;
+  return new DataLoader(dataset, {
+    ...options,
+    transform: loaderTransform(entry.preprocessing),
+    onCorrupt: skipCorrupt ? 'skip' : 'error',
+    onProgress: (p) => {
+      if (p.done && p.skipped.length) onSkipped?.(p.skipped);
+    },
+  });
+}
+
+/** One line on the images a pass left out: how many, and the first with its reason. */
+export const skippedNote = (what: string, skipped: readonly Skipped[]) =>
+  `  note: ${what} skipped ${skipped.length} corrupt image${skipped.length === 1 ? '' : 's'} (the first: ${skipped[0]!.reason})`;
 
 export interface ClassificationScores {
   /** Fractions of images whose class is the top-1 / among the top-5 predictions. */
@@ -150,9 +173,10 @@ export async function scoreClassifier(model: Module<any, any>, loader: DataLoade
  * A classification data set from files, for `convkit train --data <path> [--val <path>]`: an image
  * folder or IDX files, read lazily and decoded in worker threads by @convkit/data, through the model's
  * evaluation preprocessing (no augmentation). Held out: --val, else the set's own test split, else
- * nothing, and the metric is then the training accuracy.
+ * nothing, and the metric is then the training accuracy. A corrupt image stops the run, naming the file,
+ * or with `skipCorrupt` is left out and counted after each pass.
  */
-export function filesDataSet(path: string, valPath?: string): DataSet {
+export function filesDataSet(path: string, valPath?: string, skipCorrupt = false): DataSet {
   const train = openClassification(path, 'train');
   if (train.length === 0) throw new CliError(`--data '${path}' holds no images`);
   const held = valPath !== undefined ? openClassification(valPath, 'val', '--val') : hasOwnHeldOut(path) ? openClassification(path, 'test') : null;
@@ -176,8 +200,11 @@ export function filesDataSet(path: string, valPath?: string): DataSet {
     defaults: () => ({ batchSize: 32, learningRate: 1e-3 }),
     initialise: initialiseClassifier,
     async prepare(model: Module<any, any>, entry: ModelEntry, settings: TrainSettings): Promise<Trainer> {
-      const trainLoader = classificationLoader(train, entry, { batchSize: settings.batchSize, shuffle: true, seed: settings.seed, dropLast: true });
-      const heldLoader = classificationLoader(held ?? train, entry, { batchSize: Math.max(settings.batchSize, 64) });
+      const note = (what: string) => (skipped: readonly Skipped[]) => console.log(skippedNote(what, skipped));
+      const trainLoader = classificationLoader(train, entry, {
+        batchSize: settings.batchSize, shuffle: true, seed: settings.seed, dropLast: true, skipCorrupt, onSkipped: note('training'),
+      });
+      const heldLoader = classificationLoader(held ?? train, entry, { batchSize: Math.max(settings.batchSize, 64), skipCorrupt, onSkipped: note('scoring') });
       return {
         metricName: held ? 'held-out accuracy' : 'train accuracy',
         async trainEpoch(epoch, optimizer, onStep) {

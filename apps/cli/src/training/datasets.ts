@@ -11,9 +11,10 @@ export const DATASETS: ReadonlyMap<string, DataSet> = new Map([digits, shapesSeg
 
 /**
  * What `--data` names: a bundled data set, else files whose format the path tells (`./digits` is the
- * folder, where a bundled set has the same name). `val` is `--val`, the held-out data for files.
+ * folder, where a bundled set has the same name). `val` is `--val`, the held-out data for files;
+ * `skipCorrupt` leaves their corrupt images out rather than stopping.
  */
-export function openDataSet(data: string, val?: string): DataSet {
+export function openDataSet(data: string, val?: string, skipCorrupt = false): DataSet {
   const bundled = DATASETS.get(data);
   if (bundled) {
     if (val !== undefined) throw new CliError(`--val is for data sets from files; ${data} is bundled with its own test split`, 2);
@@ -22,5 +23,5 @@ export function openDataSet(data: string, val?: string): DataSet {
   if (!existsSync(data)) {
     throw new CliError(`--data '${data}' is neither a bundled data set (${[...DATASETS.keys()].join(', ')}) nor a file or folder`);
   }
-  return filesDataSet(data, val);
+  return filesDataSet(data, val, skipCorrupt);
 }

@@ -80,13 +80,13 @@ function setBusy(value: boolean, activity = ''): void {
  * Runs `work` with the controls locked, a Cancel button and its error shown. Work asked for while other
  * work runs is refused with a message (the controls are disabled then; a dropped file is the one way in).
  */
-async function guarded(activity: string, work: () => Promise<void>): Promise<void> {
+async function guarded(activity: string, work: () => Promise<void>, options: { keepError?: boolean } = {}): Promise<void> {
   if (busy) {
     showError(new Error(`busy: ${ui.activity.textContent} Wait for it or press Cancel, then try again`));
     return;
   }
   setBusy(true, activity);
-  clearError();
+  if (!options.keepError) clearError();
   let cancelled = false;
   try {
     await work();
@@ -96,7 +96,13 @@ async function guarded(activity: string, work: () => Promise<void>): Promise<voi
   } finally {
     setBusy(false);
   }
-  if (cancelled) await guarded('Starting a new worker after the cancel…', resume);
+  if (cancelled) await guarded('Starting a new worker after the cancel…', resume, { keepError: true });
+}
+
+/** Replaces the worker (stopping whatever it computes); the new one holds no model. */
+function restartWorker(reason: string): void {
+  client.restart(reason);
+  built = null;
 }
 
 /** After a cancel: the fresh worker gets the same backend; the model is built again when it is next needed. */
@@ -202,8 +208,7 @@ async function startBackend(name: string | null): Promise<void> {
     const option = Array.from(ui.backend.options).find((o) => o.value === name);
     if (option) option.dataset.failed = reason;
     const previous = started.backend;
-    client.restart(`${name} failed to start`);
-    built = null;
+    restartWorker(`${name} failed to start`);
     settings.backend = previous;
     await startBackend(previous);
     throw new Error(`${name} failed to start, so the demo stays on ${previous}: ${reason}`, { cause: error });
@@ -220,8 +225,7 @@ async function startBackend(name: string | null): Promise<void> {
 /** A new wasm thread count needs a new worker: the binary (threaded or not) is chosen once per worker. */
 async function setThreads(value: string): Promise<void> {
   settings.threads = value === '1' ? 1 : null;
-  client.restart('the thread count changed');
-  built = null;
+  restartWorker('the thread count changed');
   await startBackend(settings.backend);
   await ensureModel();
 }
@@ -307,7 +311,7 @@ async function main(): Promise<void> {
   ui.backend.addEventListener('change', () => void guarded(`Starting ${ui.backend.value}…`, () => startBackend(ui.backend.value)));
   ui.threads.addEventListener('change', () => void guarded('Starting a new worker with the new thread count…', () => setThreads(ui.threads.value)));
   ui.run.addEventListener('click', () => void guarded(`Running ${ui.model.value}…`, run));
-  ui.cancel.addEventListener('click', () => client.restart(`Cancelled: the worker was stopped (${ui.activity.textContent}) and a new one started`));
+  ui.cancel.addEventListener('click', () => restartWorker(`Cancelled: the worker was stopped (${ui.activity.textContent}) and a new one started`));
   // Real buttons open the hidden file inputs, so that Tab reaches them and Enter or Space picks a file.
   ui.imageButton.addEventListener('click', () => ui.imageFile.click());
   ui.weightsButton.addEventListener('click', () => ui.weightsFile.click());

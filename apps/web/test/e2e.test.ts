@@ -6,14 +6,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createModel, deterministicStateDict, readSafetensors, useBackend, writeSafetensors } from '@convkit/core';
 import '@convkit/backend-cpu';
 import '@convkit/classifiers';
+import '@convkit/detection';
 import { argmaxClassMap } from '@convkit/segmentation';
 import { type ChromiumSession, type StaticServer, launchChromium, serveStatic } from '@convkit/browser-test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * The built demo (dist/, from `vite build`) served as static files on 127.0.0.1 and driven in headless
- * Chromium the way a visitor uses it. Requests that leave 127.0.0.1 are refused and counted: the demo
- * must work offline. Screenshots go to apps/web/test-artifacts/ (ignored by git).
+ * The built demo (dist/, from `vite build`) served as static files on 127.0.0.1 with COOP/COEP, as
+ * docs/web.md tells hosts to, and driven in headless Chromium the way a visitor uses it. Requests that
+ * leave 127.0.0.1 are refused and counted. The last tests stop the server and reload: the service worker
+ * must serve the whole demo. Screenshots go to apps/web/test-artifacts/ (ignored by git).
  */
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
@@ -25,6 +27,14 @@ const CLASSIFIER = 'googlenet';
 /** LeNet-5's weights fit in 250 kB, so the test writes and uploads a real file quickly; the demo bundles trained ones. */
 const SMALL = 'lenet5';
 const BACKENDS = ['webgl', 'wasm', 'cpu'];
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+/**
+ * The longest the page's thread may go without painting a frame while a cpu or wasm run works in the
+ * worker. On a machine so loaded that the page misses frames even at rest (CI's 2 cores are shared), the
+ * bound is twice the longest gap measured at rest just before: a run that blocked the page would still
+ * fail by seconds.
+ */
+const MAX_FRAME_GAP_MS = 100;
 
 let server: StaticServer;
 let session: ChromiumSession;
@@ -33,6 +43,22 @@ const offsite: string[] = [];
 const shot = (name: string) => session.page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 const ready = () => session.page.waitForFunction(() => document.body.dataset.state === 'ready', undefined, { timeout: 180_000 });
 const text = (selector: string) => session.page.locator(selector).innerText();
+/** The longest gap between animation frames on the page's thread since the last call (see the init script in beforeAll). */
+const frameGap = () => session.page.evaluate(() => {
+  const gaps = (window as unknown as { convkitFrames: { max: number } }).convkitFrames;
+  const max = gaps.max;
+  gaps.max = 0;
+  return max;
+});
+/** The longest frame gap the page shows at rest over `ms`, so that a loaded machine is not taken for a blocked page. */
+async function frameGapAtRest(ms = 1000): Promise<number> {
+  await frameGap();
+  await session.page.waitForTimeout(ms);
+  return frameGap();
+}
+
+/** The unrounded probabilities of the top 5, in order. */
+const probabilities = () => session.page.$$eval('#result ol.top5 li', (items) => items.map((li) => Number((li as HTMLElement).dataset.probability)));
 
 async function top5(): Promise<{ label: string; score: number }[]> {
   return session.page.$$eval('#result ol.top5 li', (items) => items.map((li) => ({
@@ -52,7 +78,7 @@ async function runClassifier(): Promise<{ label: string; score: number }[]> {
   return top5();
 }
 
-async function select(control: '#task' | '#model' | '#backend', value: string): Promise<void> {
+async function select(control: '#task' | '#model' | '#backend' | '#threads' | '#sample', value: string): Promise<void> {
   await session.page.selectOption(control, value);
   await ready();
   expect(await session.page.locator('#error').isHidden(), await text('#error').catch(() => '')).toBe(true);
@@ -63,8 +89,20 @@ beforeAll(async () => {
     throw new Error(`${dist} has no build: run \`pnpm --filter @convkit/web build\` first (turbo does, before \`test\`)`);
   }
   mkdirSync(artifacts, { recursive: true });
-  server = await serveStatic({ '/': dist });
+  server = await serveStatic({ '/': dist }, {}, { headers: ISOLATION });
   session = await launchChromium({ width: 1280, height: 1000 });
+  // A requestAnimationFrame logger in every page the test opens: the longest gap between frames.
+  await session.context.addInitScript(() => {
+    const frames = { max: 0 };
+    (window as unknown as { convkitFrames: typeof frames }).convkitFrames = frames;
+    let last = performance.now();
+    const tick = (now: number) => {
+      frames.max = Math.max(frames.max, now - last);
+      last = now;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
   await session.context.route('**/*', (route) => {
     const url = new URL(route.request().url());
     if (url.hostname === '127.0.0.1' || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
@@ -83,7 +121,8 @@ afterAll(async () => {
 describe('the web demo', () => {
   it('starts on the best backend with LeNet-5, its bundled weights and a held-out digit, every task listed', async () => {
     expect(await session.page.locator('#backend').inputValue()).toBe('webgl');
-    expect(await text('#backend-status')).toMatch(/^Running on webgl: WebGL 2 on the GPU, float32/);
+    expect(await text('#backend-status')).toMatch(/^Running on webgl: WebGL 2 on the GPU \(OffscreenCanvas in the worker\), float32\. In a worker; the page is cross-origin isolated\./);
+    expect(await session.page.evaluate(() => crossOriginIsolated)).toBe(true);
     expect(await session.page.$$eval('#backend option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(BACKENDS);
     expect(await session.page.$$eval('#task option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['classification', 'segmentation', 'detection']);
     expect(await session.page.$$eval('#model option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toContain(CLASSIFIER);
@@ -91,6 +130,7 @@ describe('the web demo', () => {
     expect(await text('#image-name')).toBe('Sample: Digit 7 (held-out test digit, 32x32), 32x32');
     expect(await session.page.locator('#random-weights').isHidden()).toBe(true);
     expect(await text('#weights-status')).toMatch(/^Weights: lenet5-digits\.safetensors, bundled with the demo: .*test accuracy 0\.\d+ \(from the file's metadata\)/);
+    expect(await text('#fusion')).toBe('lenet5: inference folding: 0 of 0 BatchNorms folded into convolutions, 4 of 4 ReLUs fused (fuseForInference, after the weights loaded).');
     const predictions = await runClassifier();
     expect(predictions[0]!.label).toBe('digit 7');
     expect(await text('#result .truth')).toBe('The sample is digit 7: the top class is right.');
@@ -103,14 +143,38 @@ describe('the web demo', () => {
     expect(await session.page.locator('#random-weights').isVisible()).toBe(true);
     await select('#backend', backend);
     expect(await text('#backend-status')).toMatch(new RegExp(`^Running on ${backend}: `));
-    const predictions = await runClassifier();
+    const rest = await frameGapAtRest();
+    await session.page.click('#run-button');
+    // While the worker runs, the controls say so: nothing can be changed under it.
+    expect(await session.page.locator('#backend').isDisabled()).toBe(true);
+    expect(await session.page.locator('#cancel-button').isVisible()).toBe(true);
+    await ready();
+    const gap = await frameGap();
+    console.log(`${CLASSIFIER} on ${backend}: longest main-thread gap ${gap.toFixed(0)} ms during the run, ${rest.toFixed(0)} ms at rest before it`);
+    if (backend !== 'webgl') expect(gap, `longest gap between animation frames during the run (${rest.toFixed(0)} ms at rest)`).toBeLessThan(Math.max(MAX_FRAME_GAP_MS, 2 * rest));
+    expect(await session.page.locator('#error').isHidden(), await text('#error').catch(() => '')).toBe(true);
+    const predictions = await top5();
     expect(predictions).toHaveLength(5);
     for (const p of predictions) expect(p.label.length).toBeGreaterThan(0);
     const scores = predictions.map((p) => p.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(scores.every((s) => s > 0 && s <= 100)).toBe(true);
-    expect(await text('#timing')).toMatch(new RegExp(`^${CLASSIFIER} on ${backend}: \\d+ ms for one 224x224 image`));
+    expect(await text('#timing')).toMatch(new RegExp(`^${CLASSIFIER} on ${backend}: \\d+ ms for one 224x224 image, in the worker`));
     await shot(`classification-${backend}`);
+  });
+
+  it('cancels a run by replacing the worker, and says so; the backend stays', async () => {
+    expect(await session.page.locator('#backend').inputValue()).toBe('cpu');
+    await session.page.click('#run-button');
+    await session.page.waitForFunction(() => document.body.dataset.state === 'busy');
+    await session.page.waitForTimeout(300);
+    await session.page.click('#cancel-button');
+    await ready();
+    expect(await text('#error')).toBe('Cancelled: the worker was stopped (Running googlenet on cpu in the worker…) and a new one started');
+    expect(await session.page.locator('#backend').inputValue()).toBe('cpu');
+    expect(await text('#backend-status')).toMatch(/^Running on cpu: /);
+    expect(await text('#weights-status')).toBe('Weights: googlenet is not built yet; it is built in the worker when you run it');
+    expect(await session.page.locator('#result ol.top5').count()).toBe(0);
   });
 
   it('shows the layer table with totals next to the published figures', async () => {
@@ -124,7 +188,79 @@ describe('the web demo', () => {
     expect(await text('#explore-totals')).toMatch(/^[\d,]+ parameters \(published: 13,004,888\), [\d.]+ G multiply-accumulates/);
     expect(await text('#summary tfoot')).toMatch(/Total: \d+ layers\s+[\d,]+\s+[\d.]+ G/);
     expect(await text('#summary tfoot #published')).toMatch(/Published .*13,004,888/);
+    // The Total counts the aux heads, which eval never calls: the note says what the rows leave out.
+    const params = await session.page.$$eval('#summary tbody tr td:nth-child(4)', (cells) => cells.map((c) => Number(c.textContent!.replace(/,/g, ''))));
+    expect(params.reduce((a, b) => a + b, 0)).toBe(6_624_904);
+    expect(await text('#explore-uncounted')).toBe('The rows add up to 6,624,904 parameters, the Total to 13,004,888: 6,379,984 are held by ' +
+      'aux1 (3,188,968), aux2 (3,191,016), which the forward pass in eval mode never calls (auxiliary heads, used in training only), so they have no row.');
     await shot('explorer');
+  });
+
+  describe('wasm threads', () => {
+    let folder: string;
+
+    beforeAll(async () => {
+      folder = mkdtempSync(join(tmpdir(), 'convkit-web-threads-'));
+      await useBackend('cpu');
+      const model = createModel(CLASSIFIER);
+      writeFileSync(join(folder, `${CLASSIFIER}.safetensors`), writeSafetensors(deterministicStateDict(model, 11)));
+      model.dispose();
+    });
+
+    afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+    it('runs threaded where the page is cross-origin isolated, and the single-threaded binary gives the same output', async () => {
+      expect(await session.page.locator('#model').inputValue()).toBe(CLASSIFIER);
+      await select('#backend', 'wasm');
+      // tfjs-backend-wasm uses half the logical cores, 1 to 8 (its init_with_threads_count).
+      const cores = await session.page.evaluate(() => navigator.hardwareConcurrency);
+      const threads = Math.min(8, Math.max(1, Math.floor(cores / 2)));
+      expect(await text('#backend-status')).toMatch(new RegExp(`^Running on wasm: WebAssembly with SIMD, ${threads} threads? \\(threaded binary; `));
+      expect(await session.page.locator('#backend-status').getAttribute('data-threads')).toBe(String(threads));
+      await session.page.setInputFiles('#weights-file', join(folder, `${CLASSIFIER}.safetensors`));
+      await ready();
+      const status = await text('#weights-status');
+      const tensors = status.match(/^Weights: googlenet\.safetensors, (\d+) tensors$/);
+      expect(tensors, `${status} ${await text('#error').catch(() => '')}`).not.toBeNull();
+      await runModel();
+      const threaded = await probabilities();
+
+      await select('#threads', '1');
+      expect(await text('#backend-status')).toMatch(/^Running on wasm: WebAssembly with SIMD, 1 thread \(asked for\)/);
+      // A new worker: the model was built again and the file loaded again.
+      expect(await text('#weights-status')).toBe(`Weights: googlenet.safetensors, ${tensors![1]} tensors`);
+      await runModel();
+      const single = await probabilities();
+      console.log(`googlenet on wasm, ${threads} thread(s) threaded binary vs single-threaded binary: ${JSON.stringify(threaded)} vs ${JSON.stringify(single)}`);
+      expect(single).toHaveLength(5);
+      for (const [i, p] of single.entries()) expect(p).toBeCloseTo(threaded[i]!, 6);
+
+      await select('#threads', '');
+      expect(await session.page.locator('#backend-status').getAttribute('data-threads')).toBe(String(threads));
+    });
+  });
+
+  /** Presses Tab from the top of the page until `id` has the focus; the ids focused on the way, `id` last. */
+  async function tabUntil(id: string): Promise<string[]> {
+    await session.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const seen: string[] = [];
+    for (let i = 0; i < 40 && seen.at(-1) !== id; i++) {
+      await session.page.keyboard.press('Tab');
+      seen.push(await session.page.evaluate(() => document.activeElement?.id ?? ''));
+    }
+    expect(seen.at(-1), `Tab reached ${seen.join(', ')}`).toBe(id);
+    return seen;
+  }
+
+  it('picks an image from the keyboard', async () => {
+    await tabUntil('image-button');
+    const chooser = session.page.waitForEvent('filechooser');
+    await session.page.keyboard.press('Enter');
+    await (await chooser).setFiles(join(images, 'digit-3.png'));
+    await ready();
+    expect(await text('#image-name')).toBe('digit-3.png, 32x32');
+    // Back to the samples, which the tests below expect each model to open on.
+    await select('#sample', 'chelsea');
   });
 
   describe('weights from a file', () => {
@@ -161,8 +297,12 @@ describe('the web demo', () => {
       expect(await text('#error')).toMatch(/^StateDictError: .*fc\.weight/s);
     });
 
-    it('loads a valid file, says so, and the output changes', async () => {
-      await session.page.setInputFiles('#weights-file', join(folder, `${SMALL}.safetensors`));
+    it('loads a valid file picked from the keyboard, says so, and the output changes', async () => {
+      const focused = await tabUntil('weights-button');
+      expect(focused).toContain('image-button');
+      const chooser = session.page.waitForEvent('filechooser');
+      await session.page.keyboard.press('Enter');
+      await (await chooser).setFiles(join(folder, `${SMALL}.safetensors`));
       await ready();
       expect(await session.page.locator('#error').isHidden()).toBe(true);
       expect(await text('#weights-status')).toBe(`Weights: ${SMALL}.safetensors, 10 tensors`);
@@ -312,6 +452,51 @@ describe('the web demo', () => {
     });
   });
 
+  describe('full-size Faster R-CNN with weights from a file', () => {
+    const DETECTOR = 'fasterrcnn_resnet50_fpn';
+    let folder: string;
+    let tensors: number;
+
+    beforeAll(async () => {
+      folder = mkdtempSync(join(tmpdir(), 'convkit-web-frcnn-'));
+      await useBackend('cpu');
+      const model = createModel(DETECTOR);
+      const state = deterministicStateDict(model, 5);
+      tensors = state.size;
+      writeFileSync(join(folder, `${DETECTOR}.safetensors`), writeSafetensors(state));
+      model.dispose();
+    });
+
+    afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+    it('offers both, and loads 160 MB of weights in the worker with bytes shown, the page painting throughout', async () => {
+      await select('#task', 'detection');
+      const models = await session.page.$$eval('#model option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+      expect(models).toEqual(expect.arrayContaining([DETECTOR, 'fasterrcnn_vgg16']));
+      await select('#model', DETECTOR);
+      expect(await session.page.locator('#random-weights').isVisible()).toBe(true);
+      const rest = await frameGapAtRest();
+      await session.page.setInputFiles('#weights-file', join(folder, `${DETECTOR}.safetensors`));
+      // Progress while the worker reads: bytes of the file's size.
+      const size = (167_477_536 / 1048576).toFixed(1);
+      const seen = new Set<string>();
+      while ((await session.page.evaluate(() => document.body.dataset.state)) === 'busy') {
+        const bytes = await session.page.locator('#weights-bytes').innerText();
+        if (bytes) seen.add(bytes);
+        await session.page.waitForTimeout(20);
+      }
+      await ready();
+      const gap = await frameGap();
+      console.log(`${DETECTOR}: ${seen.size} progress texts while loading, e.g. ${[...seen].slice(0, 3).join(' | ')}; longest main-thread gap ${gap.toFixed(0)} ms, ${rest.toFixed(0)} ms at rest before`);
+      expect(await session.page.locator('#error').isHidden(), await text('#error').catch(() => '')).toBe(true);
+      expect([...seen].some((t) => new RegExp(`^Reading ${DETECTOR}\\.safetensors: [\\d.]+ MB of ${size.replace('.', '\\.')} MB$`).test(t)), [...seen].join(' | ')).toBe(true);
+      expect(gap).toBeLessThan(Math.max(MAX_FRAME_GAP_MS, 2 * rest));
+      expect(await text('#weights-status')).toBe(`Weights: ${DETECTOR}.safetensors, ${tensors} tensors`);
+      expect(await session.page.locator('#random-weights').isHidden()).toBe(true);
+      expect(await session.page.locator('#weights-progress').isHidden()).toBe(true);
+    });
+  });
+
   it('fits a narrow window without sideways scrolling', async () => {
     await session.page.setViewportSize({ width: 390, height: 844 });
     const overflow = await session.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -321,5 +506,65 @@ describe('the web demo', () => {
 
   it('asked for nothing beyond 127.0.0.1', () => {
     expect(offsite).toEqual([]);
+  });
+
+  describe('with the network cut', () => {
+    beforeAll(async () => {
+      await session.page.setViewportSize({ width: 1280, height: 1000 });
+      // The service worker has cached the build when it is active (install waits for every file).
+      const cached = await session.page.evaluate(async () => {
+        const registration = await navigator.serviceWorker.ready;
+        const names = await caches.keys();
+        const cache = await caches.open(names.find((n) => n.startsWith('convkit-web-'))!);
+        return { active: registration.active?.state, files: (await cache.keys()).map((r) => new URL(r.url).pathname) };
+      });
+      expect(cached.active).toBe('activated');
+      expect(cached.files.some((f) => /tfjs-backend-wasm-threaded-simd-.*\.wasm$/.test(f))).toBe(true);
+      expect(cached.files.some((f) => /lenet5-digits-.*\.safetensors$/.test(f))).toBe(true);
+      await server.close();
+      await session.context.setOffline(true);
+      await session.page.reload();
+      await ready();
+    });
+
+    it('reloads and runs from the service worker, still cross-origin isolated', async () => {
+      expect(await session.page.locator('#error').isHidden(), await text('#error').catch(() => '')).toBe(true);
+      expect(await session.page.evaluate(() => crossOriginIsolated)).toBe(true);
+      expect(await session.page.locator('#model').inputValue()).toBe(SMALL);
+      expect(await text('#weights-status')).toMatch(/^Weights: lenet5-digits\.safetensors, bundled with the demo/);
+      const predictions = await runClassifier();
+      expect(predictions[0]!.label).toBe('digit 7');
+      await shot('offline');
+    });
+
+    it('names the weights that failed to load, and does not run the model on random weights', async () => {
+      await session.page.evaluate(async () => {
+        const cache = await caches.open((await caches.keys()).find((n) => n.startsWith('convkit-web-'))!);
+        for (const request of await cache.keys()) if (request.url.includes('fcn_tiny-shapes')) await cache.delete(request);
+      });
+      await session.page.selectOption('#task', 'segmentation');
+      await ready();
+      expect(await text('#error')).toMatch(/^cannot fetch the bundled weights fcn_tiny-shapes\.safetensors \(.*\): Failed to fetch\. The network is cut/);
+      expect(await text('#weights-status')).toMatch(/^Weights: none loaded, so fcn_tiny will not run: cannot fetch the bundled weights fcn_tiny-shapes\.safetensors/);
+      expect(await session.page.locator('#random-weights').isHidden()).toBe(true);
+      await session.page.click('#run-button');
+      await ready();
+      expect(await text('#error')).toMatch(/^cannot fetch the bundled weights fcn_tiny-shapes\.safetensors/);
+      expect(await session.page.locator('#result-mask').count()).toBe(0);
+    });
+
+    it('falls back to the running backend when another fails to start, and says which and why', async () => {
+      await session.page.evaluate(async () => {
+        const cache = await caches.open((await caches.keys()).find((n) => n.startsWith('convkit-web-'))!);
+        for (const request of await cache.keys()) if (request.url.endsWith('.wasm')) await cache.delete(request);
+      });
+      await session.page.selectOption('#backend', 'wasm');
+      await ready();
+      expect(await text('#error')).toMatch(/^wasm failed to start, so the demo stays on webgl: /);
+      expect(await session.page.locator('#backend').inputValue()).toBe('webgl');
+      expect(await text('#backend-status')).toMatch(/^Running on webgl: /);
+      expect(await session.page.locator('#backend option[value=wasm]').innerText()).toBe('wasm (failed to start)');
+      await shot('offline-failures');
+    });
   });
 });

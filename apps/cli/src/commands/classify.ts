@@ -4,7 +4,7 @@ import { CliError, ExitCode } from '../cli-error.js';
 import { type RgbImage, parseMegapixels, readImage } from '../images.js';
 import { selectBackend } from '../setup.js';
 import { loadWeights, readWeightsFile } from '../weights.js';
-import { lookupModel } from './summary.js';
+import { lookupModel } from '../lookup-model.js';
 
 export interface ClassifyOptions {
   model: string;

@@ -6,7 +6,7 @@ import { readWeightsFile } from '../weights.js';
 import { integerOption } from '../option-values.js';
 import { parseMegapixels, readImage, writePng } from '../images.js';
 import { selectBackend } from '../setup.js';
-import { lookupModel } from './summary.js';
+import { lookupModel } from '../lookup-model.js';
 
 export interface DetectOptions {
   model: string;

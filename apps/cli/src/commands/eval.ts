@@ -7,7 +7,7 @@ import {
   type ClassificationScores, type Split, classificationLoader, dataFormat, hasOwnHeldOut, openClassification, scoreClassifier, skippedNote,
 } from '../training/data-files.js';
 import { classesOf } from './classify.js';
-import { lookupModel } from './summary.js';
+import { lookupModel } from '../lookup-model.js';
 
 export interface EvalOptions {
   model: string;

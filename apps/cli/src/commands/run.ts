@@ -4,7 +4,7 @@ import { CliError } from '../cli-error.js';
 import { checkOutputFile, writeOutputFile } from '../files.js';
 import { readNpyFile, readWeightsFile } from '../weights.js';
 import { selectBackend } from '../setup.js';
-import { lookupModel } from './summary.js';
+import { lookupModel } from '../lookup-model.js';
 
 export interface RunOptions {
   weights?: string;

@@ -7,7 +7,7 @@ import { readWeightsFile } from '../weights.js';
 import { encodePng, parseMegapixels, readImage } from '../images.js';
 import { integerOption } from '../option-values.js';
 import { selectBackend } from '../setup.js';
-import { lookupModel } from './summary.js';
+import { lookupModel } from '../lookup-model.js';
 
 export interface SegmentOptions {
   model: string;

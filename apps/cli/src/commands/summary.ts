@@ -1,5 +1,6 @@
-import { formatSummary, getModelEntry, summary } from '@convkit/core';
+import { formatSummary, summary } from '@convkit/core';
 import { CliError, ExitCode } from '../cli-error.js';
+import { lookupModel } from '../lookup-model.js';
 import { selectBackend } from '../setup.js';
 
 export async function summaryCommand(name: string, options: { input?: string; json?: boolean; backend?: string }): Promise<void> {
@@ -17,14 +18,6 @@ export async function summaryCommand(name: string, options: { input?: string; js
     console.log(options.json ? JSON.stringify({ ...result, model: name, reference: entry.reference ?? null }, null, 2) : formatSummary({ ...result, model: name }));
   } finally {
     model.dispose();
-  }
-}
-
-export function lookupModel(name: string) {
-  try {
-    return getModelEntry(name);
-  } catch (error) {
-    throw new CliError((error as Error).message);
   }
 }
 

@@ -12,7 +12,7 @@ import { loadWeights } from '../weights.js';
 import { type CheckpointInfo, type EpochRecord, optimizerStatePath, readCheckpoint, writeCheckpoint } from '../training/checkpoint.js';
 import { openDataSet } from '../training/datasets.js';
 import { type DataSet, type EpochResult, type TrainSettings, type Trainer, yieldToEventLoop } from '../training/trainer.js';
-import { lookupModel } from './summary.js';
+import { lookupModel } from '../lookup-model.js';
 
 export interface TrainOptions {
   model: string;

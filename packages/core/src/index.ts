@@ -19,6 +19,7 @@ export { AvgPool2d, type AvgPool2dOptions } from './layers/avg-pool2d.js';
 export { AdaptiveAvgPool2d } from './layers/adaptive-avg-pool2d.js';
 export { BatchNorm2d, type BatchNorm2dOptions } from './layers/batch-norm2d.js';
 export { ReLU } from './layers/relu.js';
+export { LeakyReLU } from './layers/leaky-relu.js';
 export { Dropout } from './layers/dropout.js';
 export { LocalResponseNorm } from './layers/local-response-norm.js';
 export { Flatten } from './layers/flatten.js';

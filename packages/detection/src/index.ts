@@ -16,7 +16,7 @@ export { selectiveSearch, type SelectiveSearchOptions } from './selective-search
 export { SHAPE_CLASSES, type DetectionSample, type ShapesOptions, syntheticShapes, shapesSplits, imagesToTensor } from './datasets/shapes.js';
 export { type Detections, type GroundTruth, type Evaluation, type EvaluationOptions, averagePrecision, evaluateDetections } from './metrics.js';
 export {
-  Yolo, type YoloOptions, type YoloLayer, LeakyReLU, YOLOV1_LAYERS, YOLO_TINY_LAYERS, makeYoloLayers, yolov1, yolov1ParamCount, yoloTiny,
+  Yolo, type YoloOptions, type YoloLayer, YOLOV1_LAYERS, YOLO_TINY_LAYERS, makeYoloLayers, yolov1, yolov1ParamCount, yoloTiny,
   type YoloGeometry, type YoloTargets, type YoloTargetOptions, type YoloLossOptions, yoloTargets, yoloLoss,
   type DecodeOptions, decodeYolo, decodeYoloHost,
   type YoloTrainOptions, yoloGeometry, trainYolo, detectYolo,

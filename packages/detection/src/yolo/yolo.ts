@@ -1,23 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Module, Sequential, expectRank, registerModel } from '@convkit/core';
+import { BatchNorm2d, Conv2d, Dropout, Flatten, LeakyReLU, Linear, MaxPool2d, Module, Sequential, expectRank, registerModel } from '@convkit/core';
 import { VOC_CATEGORIES } from '../categories.js';
 import { SHAPE_CLASSES } from '../datasets/shapes.js';
 import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages, detectAtSize } from '../detector.js';
 import type { Detections } from '../metrics.js';
 import { type DecodeOptions, decodeYolo } from './decode.js';
 import { type YoloGeometry, type YoloLossOptions, type YoloTargetOptions, yoloLoss, yoloTargets } from './loss.js';
-
-/** Leaky ReLU, f(x) = max(x, slope x): YOLO's activation after every layer but the last (slope 0.1). */
-export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.1) {
-    super();
-  }
-
-  forward(x: tf.Tensor): tf.Tensor {
-    // max(x, a x) rather than tf.leakyRelu, whose gradient fails on tfjs-backend-wasm in some runs.
-    return tf.tidy(() => tf.maximum(x, tf.mul(x, this.negativeSlope)));
-  }
-}
 
 /** A conv layer of a YOLO table: [kernel, out channels, stride], or 'M' for a 2x2 max pool of stride 2. */
 export type YoloLayer = readonly [kernel: number, out: number, stride?: number] | 'M';

@@ -2,18 +2,12 @@
 //   node tools/docs/architecture-tables.mjs resnet18 resnet50 densenet121 [--rows 12] [--input 224,224,3]
 // For each model: one row per stage (blocks, output shape, parameters, multiply-accumulates, summed from
 // the per-layer summary), then the model's first --rows layers as summary() reports them. Needs pnpm build.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const requireFromClassifiers = createRequire(join(root, 'packages/classifiers/package.json'));
-const tf = await import(pathToFileURL(requireFromClassifiers.resolve('@tensorflow/tfjs-core')).href);
-const { createModel, summary, traceCalls, useBackend } = await import(pathToFileURL(requireFromClassifiers.resolve('@convkit/core')).href);
-await import(pathToFileURL(join(root, 'packages/backend-wasm/dist/index.js')).href);
-await import(pathToFileURL(join(root, 'packages/classifiers/dist/resnet/index.js')).href);
-await import(pathToFileURL(join(root, 'packages/classifiers/dist/densenet/index.js')).href);
+import * as tf from '@tensorflow/tfjs-core';
+import { createModel, summary, traceCalls, useBackend } from '@convkit/core';
+import '@convkit/backend-wasm';
+import '@convkit/classifiers/resnet';
+import '@convkit/classifiers/densenet';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { rows: { type: 'string', default: '12' }, input: { type: 'string', default: '224,224,3' } } });
 const input = [1, ...values.input.split(',').map(Number)];

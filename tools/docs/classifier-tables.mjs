@@ -6,11 +6,11 @@
 // Run after building the packages:
 //   pnpm --filter @convkit/classifiers... build && node tools/docs/classifier-tables.mjs
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createModel, formatSummary, getModelEntry, summary, useBackend } from '@convkit/core';
+import '@convkit/backend-wasm';
+import '@convkit/classifiers';
 
 const root = new URL('../../', import.meta.url);
-const { createModel, formatSummary, getModelEntry, summary, useBackend } = await import(new URL('packages/core/dist/index.js', root).href);
-await import(new URL('packages/backend-wasm/dist/index.js', root).href);
-await import(new URL('packages/classifiers/dist/index.js', root).href);
 await useBackend('wasm');
 
 const QUIET = new Set(['ReLU', 'Dropout', 'Flatten']);

@@ -5,23 +5,18 @@
 //
 // Runs against the built packages (pnpm build first) on the wasm backend, writes degradation.json to
 // --out, then draws resnet-degradation.png from it with tools/docs/plot-degradation.mjs.
-import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { crossEntropy, seededRandom, shuffledIndices, trainStep, useBackend } from '@convkit/core';
+import '@convkit/backend-wasm';
+import { loadDigits, splitDigits } from '@convkit/classifiers';
+import { cifarResnet } from '@convkit/classifiers/resnet';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-// tools/ has no dependencies of its own: resolve them as the classifiers package does.
-const requireFromClassifiers = createRequire(join(root, 'packages/classifiers/package.json'));
-const load = (specifier) => import(pathToFileURL(requireFromClassifiers.resolve(specifier)).href);
-
-const tf = await load('@tensorflow/tfjs-core');
-const { crossEntropy, seededRandom, shuffledIndices, trainStep, useBackend } = await load('@convkit/core');
-await import(pathToFileURL(join(root, 'packages/backend-wasm/dist/index.js')).href);
-const { cifarResnet } = await import(pathToFileURL(join(root, 'packages/classifiers/dist/resnet/index.js')).href);
-const { loadDigits, splitDigits } = await import(pathToFileURL(join(root, 'packages/classifiers/dist/datasets/digits.js')).href);
 
 const { values } = parseArgs({
   options: {

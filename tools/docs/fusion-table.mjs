@@ -3,15 +3,11 @@
 // ReLU calls fuse into a convolution or a linear layer. Needs pnpm build; takes a few minutes (every model
 // is built at full size and traced once at its registry entry's trace size, on wasm).
 //   node tools/docs/fusion-table.mjs [model ...]
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const requireFromClassifiers = createRequire(join(root, 'packages/classifiers/package.json'));
-const { Conv2d, Linear, fuseForInference, listModels, useBackend } = await import(pathToFileURL(requireFromClassifiers.resolve('@convkit/core')).href);
-await import(pathToFileURL(join(root, 'packages/backend-wasm/dist/index.js')).href);
-for (const pkg of ['classifiers', 'segmentation', 'detection']) await import(pathToFileURL(join(root, `packages/${pkg}/dist/index.js`)).href);
+import { Conv2d, Linear, fuseForInference, listModels, useBackend } from '@convkit/core';
+import '@convkit/backend-wasm';
+import '@convkit/classifiers';
+import '@convkit/segmentation';
+import '@convkit/detection';
 
 const wanted = process.argv.slice(2);
 await useBackend('wasm');

@@ -1,12 +1,8 @@
 // Draws the curves of tools/docs/degradation.mjs as a PNG line chart with @napi-rs/canvas (pnpm install first):
 //   node tools/docs/plot-degradation.mjs docs/classifiers/degradation.json docs/classifiers/resnet-degradation.png
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-// tools/ has no dependencies of its own: take @napi-rs/canvas from the CLI, which draws its charts with it.
-const requireFromCli = createRequire(fileURLToPath(new URL('../../apps/cli/package.json', import.meta.url)));
-const { createCanvas } = await import(pathToFileURL(requireFromCli.resolve('@napi-rs/canvas')).href);
+import { fileURLToPath } from 'node:url';
+import { createCanvas } from '@napi-rs/canvas';
 
 const COLOURS = { 20: '#1f77b4', 32: '#2ca02c', 44: '#9467bd', 56: '#d62728', 110: '#8c564b' };
 

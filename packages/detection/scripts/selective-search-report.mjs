@@ -2,7 +2,7 @@
 // Run after building: cd packages/detection && npx tsc -p tsconfig.json && node scripts/selective-search-report.mjs
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
-import { felzenszwalb, selectiveSearch } from '../dist/index.js';
+import { felzenszwalb, selectiveSearch } from '@convkit/detection';
 
 const fixtures = new URL('../src/selective-search/fixtures/', import.meta.url);
 const docs = new URL('../../../docs/detection/', import.meta.url);

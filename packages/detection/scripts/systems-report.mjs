@@ -14,7 +14,7 @@ import { PNG } from 'pngjs';
 import {
   SHAPE_CLASSES, detectYolo, drawDetections, evaluateDetections, fasterrcnnSmall, fastrcnnSmall, rcnnSmall, regionProposals,
   shapesSplits, trainDetector, trainYolo, yoloTiny, yolov1, yolov1ParamCount,
-} from '../dist/index.js';
+} from '@convkit/detection';
 
 const quick = process.argv.includes('--quick');
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');

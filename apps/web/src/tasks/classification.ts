@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { className, classNames } from '../classes.js';
 import { element } from '../format.js';
 import { toInput } from '../image.js';
-import type { Ran, TaskView } from './index.js';
+import type { Ran, TaskView } from './types.js';
 
 export interface Prediction {
   index: number;

@@ -3,7 +3,7 @@ import { className, classNames } from '../classes.js';
 import { fetchAsset } from '../fetch-asset.js';
 import { element } from '../format.js';
 import { displayScale, resizedPixels } from '../image.js';
-import type { Ran, TaskView } from './index.js';
+import type { Ran, TaskView } from './types.js';
 
 /** Detections at or below this score are neither drawn nor listed (drawDetections' default). */
 const MIN_SCORE = 0.3;

@@ -5,7 +5,7 @@ import { className, classNames } from '../classes.js';
 import { fetchAsset } from '../fetch-asset.js';
 import { element } from '../format.js';
 import { displayScale, resizedPixels } from '../image.js';
-import type { Ran, TaskView } from './index.js';
+import type { Ran, TaskView } from './types.js';
 
 export interface Segmented extends Ran {
   /** [H * W] class per pixel of the input, row-major. */

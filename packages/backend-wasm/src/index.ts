@@ -1,7 +1,7 @@
 import { registerBackendPlugin } from '@convkit/core';
-import { wasmBackend } from './base.js';
+import { MAX_WASM_THREADS, setWasmThreads, wasmBackend, wasmThreads } from './base.js';
 
 registerBackendPlugin(wasmBackend);
 
-export { wasmBackend };
+export { MAX_WASM_THREADS, setWasmThreads, wasmBackend, wasmThreads };
 export { CPU_FALLBACK_KERNELS } from './kernels/cpu-fallback.js';

@@ -50,6 +50,8 @@ Examples:
   convkit train --model fcn_tiny --data shapes-segmentation --epochs 5 --out runs/fcn
   convkit train --model lenet5 --data mnist/ --epochs 5 --out runs/mnist       (train-*/t10k-* IDX files)
   convkit eval --model lenet5 --weights runs/mnist/checkpoints/lenet5-mnist-epoch5.safetensors --data mnist/ --json
+  convkit train --model fasterrcnn_small --data coco/annotations/instances_train2017.json --val coco/annotations/instances_val2017.json --epochs 5 --out runs/coco
+  convkit eval --model fcn_tiny --weights runs/voc/checkpoints/fcn_tiny-VOC2012-epoch5.safetensors --data VOCdevkit/VOC2012 --json
   convkit run resnet18 --weights resnet18.safetensors --input x.npy --output y.npy --layout nchw
   convkit segment photo.jpg --model fcn_resnet50 --weights fcn.safetensors --out mask.png
   convkit detect photo.png --model fasterrcnn_small --weights frcnn.safetensors --out boxes.png --json
@@ -106,8 +108,9 @@ program
   .command('train')
   .description('train a model on a bundled data set or your own files: a checkpoint per epoch, a held-out metric, loss.json and loss.png')
   .requiredOption('--model <name>', 'the model to train, e.g. lenet5, fcn_tiny, fasterrcnn_small, yolo_tiny')
-  .requiredOption('--data <name|path>', `a bundled data set (${[...DATASETS.keys()].join(', ')}), or a folder of class folders or of IDX files`)
-  .option('--val <path>', 'held-out data for --data files (default: its own t10k-* IDX files or val/ folder, else none)')
+  .requiredOption('--data <name|path>', `a bundled data set (${[...DATASETS.keys()].join(', ')}), a folder of class folders or of IDX files, a VOC root, or a COCO instances_*.json`)
+  .option('--val <path>', 'held-out data for --data files (default: its own t10k-* IDX files, val/ folder or VOC val split, else none)')
+  .option('--images <dir>', 'the images folder of a COCO annotations file (default: annotations/instances_<split>.json -> <split>/ beside annotations/)')
   .option('--skip-corrupt', 'leave corrupt images of --data files out, counted after each epoch (default: stop at the first, naming it)')
   .requiredOption('--epochs <n>', 'train up to this epoch (with --resume: from the checkpoint\'s epoch on)')
   .option('--batch-size <n>', 'images per step (default: per data set and model, or the checkpoint\'s)')
@@ -124,6 +127,13 @@ ${[...DATASETS.values()].map((d) => `  ${d.name}: ${d.description}\n    trains $
     them; or MNIST-format IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-*; gzipped or not)
   Files are read lazily and decoded in worker threads, through the model's registered evaluation transform; the
   model is built for the data's classes, and grey or RGB images are converted to the model's channels.
+  <VOC root>: the folder holding Annotations, JPEGImages and ImageSets (VOCdevkit/VOC2012). A detector trains on
+    ImageSets/Main/train.txt's boxes (difficult objects left out), a segmenter on ImageSets/Segmentation/train.txt's
+    SegmentationClass palette PNGs (255 = void, ignored); val.txt is held out.
+  <instances_*.json>: COCO detection annotations (crowd regions left out of training); images in --images.
+  Detection and segmentation images are resized to the model's input size and flipped at random (seeded);
+  detectors train with their recipe from @convkit/detection where they have one (fasterrcnn_small, fastrcnn_small,
+  yolo_tiny), else on the sum of their losses. The held-out metric is VOC mAP@0.5 or mean IoU, at each image's size.
 
 Checkpoints are safetensors with PyTorch names; their header metadata holds the epoch, the settings and
 the learning curve. Adam's state goes beside each one (<checkpoint>.adam.safetensors), and every epoch
@@ -133,15 +143,25 @@ one exactly.`)
 
 program
   .command('eval')
-  .description('score trained weights on a data set from files: top-1 and top-5 accuracy of a classifier')
+  .description('score trained weights on a data set from files: a classifier\'s accuracy, a segmenter\'s IoU, a detector\'s COCO and VOC AP')
   .requiredOption('--model <name>', 'the model the weights are for, e.g. lenet5')
   .requiredOption('--weights <file>', 'safetensors with the model\'s PyTorch names, e.g. a `convkit train` checkpoint')
-  .requiredOption('--data <path>', 'a folder of class folders (or of train/ and val/ ones), or a folder of IDX files')
-  .option('--split <split>', 'train, val or test (default: the held-out split: IDX t10k-*, val/; else the whole folder)')
+  .requiredOption('--data <path>', 'a folder of class folders (or of train/ and val/ ones) or of IDX files; a VOC root; a COCO instances_*.json')
+  .option('--split <split>', 'train, val or test (default: the held-out split: IDX t10k-*, val/, VOC val.txt; else the whole folder or train.txt); not for COCO, whose file is one split')
+  .option('--images <dir>', 'the images folder of a COCO annotations file (default: annotations/instances_<split>.json -> <split>/ beside annotations/)')
   .option('--batch-size <n>', 'images per forward pass', '64')
   .option('--skip-corrupt', 'leave corrupt images out, counted on stderr (default: stop at the first, naming it)')
-  .option('--json', 'print one JSON object: task, model, weights, data, split, top1, top5 (fractions), count')
+  .option('--json', 'print one JSON object: task, model, weights, data, split, count and the task\'s metrics (below)')
   .addOption(backendOption())
+  .addHelpText('after', `
+Metrics (fractions in [0, 1]):
+  classification (image folders, IDX files): top1, top5
+  segmentation (a VOC root's SegmentationClass masks, scored at each image's size; 255 = void, ignored):
+    pixelAccuracy, meanIou (over the classes in truth or prediction), perClassIou {class: IoU or null}
+  detection (a VOC root's Annotations, or a COCO instances_*.json; boxes from the model's detect at each image's size):
+    COCO's ap (IoU .50:.05:.95), ap50, ap75, apSmall, apMedium, apLarge, ar100 (pycocotools; -1 where nothing
+    is measured), and vocAp, VOC's mean AP at IoU 0.5, with vocApVariant: voc2007-11point for a VOC2007 root,
+    else voc2010-allpoints. COCO crowd regions count as VOC difficult objects and the other way round.`)
   .action(evalCommand);
 
 program

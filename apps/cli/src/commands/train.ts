@@ -16,8 +16,10 @@ import { lookupModel } from '../lookup-model.js';
 
 export interface TrainOptions {
   model: string;
-  /** A bundled data set's name, or a path: a folder of class folders or of IDX files. */
+  /** A bundled data set's name, or a path: a folder of class folders or of IDX files, a VOC root, a COCO instances_*.json. */
   data: string;
+  /** A COCO annotations file's images folder (default: the split's folder beside annotations/). */
+  images?: string;
   /** Held-out data for --data files (default: the set's own test split). */
   val?: string;
   /** --skip-corrupt: leave corrupt images of --data files out, counted, instead of stopping at the first. */
@@ -54,7 +56,7 @@ export async function trainCommand(options: TrainOptions): Promise<void> {
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const entry = lookupModel(options.model);
-  const data = openDataSet(options.data, options.val, options.skipCorrupt);
+  const data = openDataSet(options.data, { val: options.val, skipCorrupt: options.skipCorrupt, task: entry.task, images: options.images });
   const rejected = data.rejects(entry);
   if (rejected) throw new CliError(`${rejected} (${data.name} trains: ${data.models().join(', ')})`);
   const epochs = integerOption(options.epochs, '--epochs', 1);

@@ -33,7 +33,7 @@ export function dataFormat(path: string, option: string): DataFormat {
 }
 
 /** A data problem as the CLI reports it: one line, exit 3. */
-function opened<T>(open: () => T): T {
+export function opened<T>(open: () => T): T {
   try {
     return open();
   } catch (error) {

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { availableBackends, useBackend } from '@convkit/core';
 import './wasm-paths.js';
 // The backends the demo offers, one import each: the menu lists what these register, best first.
 import '@convkit/backend-cpu';
-import '@convkit/backend-wasm';
+import { MAX_WASM_THREADS, setWasmThreads, wasmThreads } from '@convkit/backend-wasm';
 import '@convkit/backend-webgl';
 
 export { availableBackends };
@@ -12,12 +11,11 @@ export { availableBackends };
 /**
  * Activates `name` (or the best available) in this worker and describes it. `threads` 1 makes wasm load
  * its single-threaded SIMD binary; otherwise wasm runs threaded wherever the page is cross-origin isolated
- * (SharedArrayBuffer needs it), with as many threads as tfjs allows: half the logical cores (taken to be
- * hyper-threads), 1 to 8 (its C++ init_with_threads_count caps it so). The binary is chosen once per
- * worker, when wasm first loads.
+ * (SharedArrayBuffer needs it), one thread per logical core, at most 8 (@convkit/backend-wasm's
+ * setWasmThreads). The binary and its thread pool are fixed once per worker, when wasm first starts.
  */
 export async function activateBackend(name: string | null, threads: 1 | null): Promise<{ name: string; detail: string; threads: number | null }> {
-  if (threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  setWasmThreads(threads);
   const active = await useBackend(name ?? undefined);
   const described = await describe(active);
   return { name: active, ...described };
@@ -34,8 +32,9 @@ async function describe(name: string): Promise<{ detail: string; threads: number
     case 'wasm': {
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       const threaded = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-      const threads = threaded ? getThreadsCount() : 1;
-      const why = threaded ? ` (threaded binary; tfjs uses half of the ${navigator.hardwareConcurrency} logical cores, 1 to 8)` : crossOriginIsolated ? ' (asked for)' : ' (the page is not cross-origin isolated, so no SharedArrayBuffer)';
+      const threads = wasmThreads() ?? 1;
+      const cores = navigator.hardwareConcurrency;
+      const why = threaded ? ` (threaded binary; ${cores} logical core${cores === 1 ? '' : 's'}${cores > MAX_WASM_THREADS ? `, at most ${MAX_WASM_THREADS} threads` : ''})` : crossOriginIsolated ? ' (asked for)' : ' (the page is not cross-origin isolated, so no SharedArrayBuffer)';
       return { detail: `WebAssembly${simd ? ' with SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'}${why}`, threads };
     }
     case 'cpu':

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createModel, deterministicStateDict, fuseForInference, useBackend } from '@convkit/core';
-import '@convkit/backend-wasm';
+import { setWasmThreads, wasmThreads } from '@convkit/backend-wasm';
 import '@convkit/backend-webgl';
 import '@convkit/backend-webgpu';
 import '@convkit/classifiers';
@@ -11,20 +11,20 @@ import { timeRuns } from './timing.js';
 
 /**
  * Activates convkit's `backend`; for wasm, `threads` 1 loads the single-threaded SIMD binary, more the
- * threaded one (the page is cross-origin isolated). The binary is chosen once per page, so the driver
- * loads a fresh page per configuration.
+ * threaded one (the page is cross-origin isolated) with that many threads, null one per logical core.
+ * The binary and the thread pool are fixed once per page, so the driver loads a fresh page per configuration.
  */
 async function activate(backend: string, threads: number | null): Promise<string> {
   if (backend === 'wasm') {
     setWasmPaths('/tfjs-wasm/');
-    if (threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    else setThreadsCount(threads ?? navigator.hardwareConcurrency);
+    setWasmThreads(threads);
   }
   await useBackend(backend);
   switch (backend) {
     case 'wasm': {
       const threaded = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-      return `tfjs-backend-wasm 4.22, ${threaded ? `threaded SIMD, ${getThreadsCount()} threads` : 'SIMD, 1 thread'}`;
+      const got = wasmThreads();
+      return `tfjs-backend-wasm 4.22, ${threaded ? `threaded SIMD, ${got} thread${got === 1 ? '' : 's'}` : 'SIMD, 1 thread'}`;
     }
     case 'webgl':
       return `tfjs-backend-webgl 4.22, WebGL ${tf.env().getNumber('WEBGL_VERSION')}`;

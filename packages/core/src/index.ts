@@ -38,6 +38,7 @@ export {
   registerBackendPlugin, registeredBackendPlugins, availableBackends, useBackend, currentEnvironment,
   type BackendPlugin, type BackendStatus, type Availability, type Environment,
 } from './backend.js';
+export { runOnCpu, cpuFallbackKernel } from './cpu-fallback.js';
 export { IMAGENET_MEAN, IMAGENET_STD } from './preprocessing/imagenet.js';
 export { VOC_CATEGORIES } from './preprocessing/voc.js';
 export { resizeBilinearAntialiased, resizedSize } from './preprocessing/resize.js';

@@ -60,6 +60,12 @@ for (const [name, bytes] of [['a/1.png', readFileSync(join(repo, 'assets', 'imag
   writeFileSync(path('corrupt-folder', name), bytes);
 }
 writeFileSync(path('notes.txt'), 'not a data set');
+// Detection and segmentation data sets, each wrong in one way: a VOC root without ImageSets, JSON that is not COCO's.
+for (const folder of ['Annotations', 'JPEGImages']) mkdirSync(path('voc-no-splits', folder), { recursive: true });
+for (const folder of ['Annotations', 'JPEGImages', 'ImageSets/Segmentation']) mkdirSync(path('voc-seg', folder), { recursive: true });
+writeFileSync(path('voc-seg', 'ImageSets', 'Segmentation', 'val.txt'), '2007_000032\n');
+writeFileSync(path('not-coco.json'), JSON.stringify({ type: 'FeatureCollection', features: [] }));
+writeFileSync(path('broken.json'), '{"images": [');
 const lenetWeights = join(repo, 'assets', 'weights', 'lenet5-digits.safetensors');
 
 const out = (name: string) => path('out', name);
@@ -122,6 +128,17 @@ const CASES: [string[], 2 | 3, RegExp][] = [
   [evalOn(path('bad-idx')), 3, /starts with magic number \d+, not IDX's 2051/],
   [['eval', '--model', 'lenet5', '--weights', path('notes.txt'), '--data', path('corrupt-folder')], 3, /cannot read weights '.*notes\.txt': not a safetensors file/],
   [['eval', '--model', 'fcn_tiny', '--weights', lenetWeights, '--data', path('corrupt-folder')], 3, /fcn_tiny is a segmentation model/],
+  [['eval', '--model', 'fasterrcnn_small', '--weights', lenetWeights, '--data', path('voc-no-splits')], 3, /VOC folder '.*voc-no-splits' has no split 'train' for detection \(.*ImageSets\/Main\/train\.txt is missing\)/],
+  [['eval', '--model', 'fasterrcnn_small', '--weights', lenetWeights, '--data', path('not-coco.json')], 3, /COCO annotations '.*not-coco\.json': need "images", "annotations" and "categories" arrays/],
+  [['eval', '--model', 'fasterrcnn_small', '--weights', lenetWeights, '--data', path('broken.json')], 3, /COCO annotations '.*broken\.json' are not valid JSON/],
+  [['eval', '--model', 'fasterrcnn_small', '--weights', lenetWeights, '--data', path('not-coco.json'), '--split', 'val'], 2, /--split is for folders; a COCO annotations file is one split by itself/],
+  [['eval', '--model', 'fasterrcnn_small', '--weights', lenetWeights, '--data', path('voc-no-splits'), '--images', work], 2, /--images is for a COCO annotations file/],
+  [['eval', '--model', 'fcn_tiny', '--weights', join(repo, 'assets', 'weights', 'fcn_tiny-shapes.safetensors'), '--data', path('voc-seg')], 3, /weights '.*fcn_tiny-shapes\.safetensors' are for 4 classes, but the data set has 21 \(background, aeroplane, .*\); train fcn_tiny on it first/],
+  [['eval', '--model', 'fcn_tiny', '--weights', lenetWeights, '--data', path('not-coco.json')], 3, /is a COCO annotations file, read for detection boxes; a segmentation model trains and is scored on a VOC root/],
+  [['train', '--model', 'yolo_tiny', '--data', path('voc-no-splits'), '--epochs', '1', '--out', out('t')], 3, /has no split 'train' for detection \(.*ImageSets\/Main\/train\.txt is missing\)/],
+  [['train', '--model', 'fcn_tiny', '--data', path('voc-no-splits'), '--epochs', '1', '--out', out('t')], 3, /has no split 'train' for segmentation \(.*ImageSets\/Segmentation\/train\.txt is missing\)/],
+  [['train', '--model', 'fasterrcnn_small', '--data', path('not-coco.json'), '--epochs', '1', '--out', out('t')], 3, /not-coco\.json': need "images", "annotations" and "categories" arrays/],
+  [['train', '--model', 'fasterrcnn_small', '--data', path('corrupt-folder'), '--epochs', '1', '--out', out('t')], 3, /is a classification data set; fasterrcnn_small is a detection model/],
   [['demo', '--out', out('a-file')], 3, /--out '.*a-file' is a file, not a folder/],
   [['bench', '--models', 'lenet5', '--no-peers', '--repeats', '0', '--out', out('bench')], 2, /--repeats takes an integer of at least 1, got '0'/],
   [['bench', '--models', 'lenet5', '--no-peers', '--warmup', 'x', '--out', out('bench')], 2, /--warmup takes an integer of at least 0, got 'x'/],

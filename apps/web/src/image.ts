@@ -1,9 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { IMAGENET_MEAN, IMAGENET_STD } from '@convkit/core';
 import { fetchAsset } from './fetch-asset.js';
-
-/** torchvision's ImageNet normalisation, which the published weights expect. */
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
 
 /** `source`: a picked file, or the URL of a sample (`name` says which in errors). */
 export async function decodeImage(source: Blob | string, name: string): Promise<ImageBitmap> {
@@ -47,7 +44,7 @@ export function toInput(image: ImageBitmap, [height, width, channels]: [number, 
     const rgb = tf.div(tf.cast(tf.browser.fromPixels(pixels), 'float32'), 255);
     const x = channels === 1
       ? tf.sum(tf.mul(rgb, [0.299, 0.587, 0.114]), -1, true)
-      : tf.div(tf.sub(rgb, MEAN), STD);
+      : tf.div(tf.sub(rgb, [...IMAGENET_MEAN]), [...IMAGENET_STD]);
     return tf.expandDims(x, 0) as tf.Tensor4D;
   });
 }

@@ -28,7 +28,7 @@ export {
   FastRCNN, type FastRCNNOptions, type GroundTruthWithProposals, type RegionProposalOptions, fastrcnnSmall, regionProposals,
   RCNN, type RCNNOptions, rcnnSmall,
   type DetectorTrainOptions, trainDetector,
-  GeneralizedRCNNTransform, type GeneralizedRCNNTransformOptions, type ImageList, IMAGENET_MEAN, IMAGENET_STD,
+  GeneralizedRCNNTransform, type GeneralizedRCNNTransformOptions, type ImageList,
   BackboneWithFPN, ResNetBody, resnet50FpnBackbone,
   PyramidRPNHead, type PyramidProposalOptions, type RegionProposals, RegionProposalNetwork, filterPyramidProposals,
   TwoMLPHead, FastRCNNPredictor, PyramidRoIHeads, FasterRCNNFPN, type FasterRCNNFPNOptions, type FasterRCNNSteps, fasterrcnnResnet50Fpn,

@@ -7,7 +7,7 @@ export {
 export { type MetricOptions, confusionMatrix, pixelAccuracy, perClassIoU, meanIoU } from './metrics.js';
 export { vocColormap } from './colormap.js';
 export {
-  IMAGENET_MEAN, IMAGENET_STD, type ImageRgb, type Prediction, type PredictOptions,
+  type ImageRgb, type Prediction, type PredictOptions,
   argmaxClassMap, classProbabilities, predictSegmentation, colorizeMask, probabilityHeatmap, overlayMask,
 } from './predict.js';
 export { SHAPE_CLASSES, type ShapesOptions, type ShapesDataSet, makeShapes } from './datasets/shapes.js';

@@ -1,10 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Module } from '@convkit/core';
+import { IMAGENET_MEAN, IMAGENET_STD, type Module } from '@convkit/core';
 import { vocColormap } from './colormap.js';
-
-/** ImageNet statistics, which torchvision's segmentation weights (and VGG's) expect after scaling to [0, 1]. */
-export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0.406];
-export const IMAGENET_STD: readonly [number, number, number] = [0.229, 0.224, 0.225];
 
 /** Per-pixel class: logits [N, H, W, C] -> [N, H, W] int32, the first maximum on ties. */
 export function argmaxClassMap(logits: tf.Tensor): tf.Tensor3D {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, crossEntropy } from '@convkit/core';
-import { type ImageRgb, type Prediction, IMAGENET_MEAN, IMAGENET_STD, argmaxClassMap, classProbabilities } from './predict.js';
+import { IMAGENET_MEAN, IMAGENET_STD, Module, crossEntropy } from '@convkit/core';
+import { type ImageRgb, type Prediction, argmaxClassMap, classProbabilities } from './predict.js';
 
 /** What a segmenter takes: 8-bit RGB images of any sizes, or a batch [N, H, W, 3] float32 in [0, 1]. */
 export type SegmenterImages = readonly ImageRgb[] | tf.Tensor4D;

@@ -1,11 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { IMAGENET_MEAN, IMAGENET_STD } from '@convkit/core';
 import { type RgbImage, rgbStride } from '../selective-search/image.js';
 
 const f32 = Math.fround;
-
-/** ImageNet statistics, torchvision's detection defaults. */
-export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
-export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 
 export interface GeneralizedRCNNTransformOptions {
   /** Shorter side after resizing (default 800). */

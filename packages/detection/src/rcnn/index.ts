@@ -8,7 +8,7 @@ export { type FasterRCNNVgg16Options, fasterrcnnVgg16, vgg16Backbone, vgg16ToFas
 export { FastRCNN, type FastRCNNOptions, type GroundTruthWithProposals, type RegionProposalOptions, fastrcnnSmall, regionProposals } from './fast-rcnn.js';
 export { RCNN, type RCNNOptions, rcnnSmall } from './rcnn.js';
 export { type DetectorTrainOptions, trainDetector } from './train.js';
-export { GeneralizedRCNNTransform, type GeneralizedRCNNTransformOptions, type ImageList, IMAGENET_MEAN, IMAGENET_STD } from './generalized-rcnn-transform.js';
+export { GeneralizedRCNNTransform, type GeneralizedRCNNTransformOptions, type ImageList } from './generalized-rcnn-transform.js';
 export { BackboneWithFPN, ResNetBody, resnet50FpnBackbone } from './backbone-with-fpn.js';
 export { PyramidRPNHead, type PyramidProposalOptions, type RegionProposals, RegionProposalNetwork, filterPyramidProposals } from './region-proposal-network.js';
 export {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,12 +80,12 @@ describe('scoring detections and masks read from files', () => {
     const voc = evaluateVoc(found, truths.map((objects) => ({
       boxes: objects.flatMap((a) => [a.bbox[0]!, a.bbox[1]!, a.bbox[0]! + a.bbox[2]!, a.bbox[1]! + a.bbox[3]!]),
       labels: objects.map((a) => label(a.category_id)),
-      difficult: objects.map((a) => a.iscrowd),
+      difficult: objects.map((a) => a.iscrowd ?? 0),
     })), { numClasses: 3 });
     expect(scores.vocAp).toBeCloseTo(voc.map, 12);
   });
 
-  it('VOC boxes: the devkit\'s 1-based pixels become continuous ones, a difficult object neither counts nor penalises', async () => {
+  it('VOC boxes: the devkit\'s 1-based pixels become continuous ones, a difficult object neither counts nor penalises; VOC2007 roots get 11-point AP', async () => {
     const data = openDetection(files.voc, 'val');
     const loader = detectionLoader(data, 4, false, noSkips);
     const scores = await scoreDetections(data, loader, partly);
@@ -95,6 +95,16 @@ describe('scoring detections and masks read from files', () => {
     }));
     const found = await partly({ indices: new Int32Array(0), targets: truths });
     expect(scores.vocAp).toBeCloseTo(evaluateVoc(found, truths, { numClasses: 20 }).map, 12);
+    // A VOC2007 root is scored with VOC2007's 11-point AP, as py-faster-rcnn chooses by year.
+    const voc2007 = join(dirname(files.voc), 'VOC2007');
+    cpSync(files.voc, voc2007, { recursive: true });
+    const data2007 = openDetection(voc2007, 'val');
+    const loader2007 = detectionLoader(data2007, 4, false, noSkips);
+    const scores2007 = await scoreDetections(data2007, loader2007, partly);
+    await loader2007.close();
+    expect(scores2007.vocApVariant).toBe('voc2007-11point');
+    expect(scores2007.vocAp).toBeCloseTo(evaluateVoc(found, truths, { numClasses: 20, use07Metric: true }).map, 12);
+    expect(scores2007.vocAp).not.toBeCloseTo(scores.vocAp!, 6);
   });
 
   it('a perfect segmenter scores pixel accuracy and mean IoU 1 on VOC palette masks, the 255 border ignored, absent classes null', async () => {
@@ -117,7 +127,7 @@ describe('scoring detections and masks read from files', () => {
 });
 
 describe('convkit eval on detection and segmentation files', () => {
-  it('scores the bundled shapes Faster R-CNN on a COCO instances file: one JSON object, AP in range, the same as scoring its detections directly', async () => {
+  it('scores the bundled shapes Faster R-CNN on a COCO instances file: one JSON object with the COCO and VOC numbers in range, or a short table', async () => {
     const r = await convkit('eval', '--model', 'fasterrcnn_small', '--weights', shapesDetector, '--data', files.cocoVal, '--json', '--backend', 'wasm');
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as Record<string, unknown>;

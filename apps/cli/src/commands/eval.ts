@@ -7,9 +7,9 @@ import { integerOption } from '../option-values.js';
 import { selectBackend } from '../setup.js';
 import { loadWeights, readWeightsFile } from '../weights.js';
 import {
-  type ClassificationScores, type Split, classificationLoader, dataFormat, hasOwnHeldOut, openClassification, scoreClassifier, skippedNote,
+  type ClassificationScores, type Split, classificationLoader, dataFormat, hasOwnHeldOut, openClassification, scoreClassifier, skippedNote, vocHasSplit,
 } from '../training/data-files.js';
-import { type DetectionScores, detectWith, openDetection, scoreDetections, scoringLoader as detectionLoader, vocHasSplit } from '../training/detection-files.js';
+import { type DetectionScores, detectWith, openDetection, scoreDetections, scoringLoader as detectionLoader } from '../training/detection-files.js';
 import { type SegmentationScores, openSegmentation, scoreSegmentation, scoringLoader as segmentationLoader, segmentWith } from '../training/segmentation-files.js';
 import { classesOf } from './classify.js';
 import { lookupModel } from '../lookup-model.js';

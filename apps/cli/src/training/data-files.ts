@@ -71,6 +71,10 @@ function splitFolder(root: string, split: Split): string | null {
   throw new CliError(`'${root}' has ${present.join('/')} folders but no ${split}/`);
 }
 
+/** Whether a VOC root has ImageSets/Main/<split>.txt (boxes) or ImageSets/Segmentation/<split>.txt (masks). */
+export const vocHasSplit = (root: string, task: 'detection' | 'segmentation', split: string) =>
+  statSync(join(root, 'ImageSets', task === 'detection' ? 'Main' : 'Segmentation', `${split}.txt`), { throwIfNoEntry: false })?.isFile() ?? false;
+
 /** Whether the data set at `path` has a held-out split of its own: IDX t10k-*, or val/ or test/ beside train/. */
 export function hasOwnHeldOut(path: string): boolean {
   const format = dataFormat(path, '--data');

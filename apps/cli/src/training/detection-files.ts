@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { type Module, type ModelEntry, deterministicStateDict, listModels } from '@convkit/core';
 import {
   type Batch, CocoDataset, type CocoDetection, type CocoGroundTruth, Compose, DataLoader, RandomHorizontalFlip, Resize, type Skipped,
@@ -7,7 +6,7 @@ import {
 } from '@convkit/data';
 import { type DetectionSample, type Detections, type Detector, SHAPES_RECIPES, isDetector, trainDetector } from '@convkit/detection';
 import { CliError } from '../cli-error.js';
-import { type Split, dataFormat, opened, skippedNote } from './data-files.js';
+import { type Split, dataFormat, opened, skippedNote, vocHasSplit } from './data-files.js';
 import { type DataSet, type Trainer, type TrainSettings, epochSeed, mean, yieldToEventLoop } from './trainer.js';
 
 /** A detection data set from files: VOC Annotations or a COCO instances_*.json. */
@@ -47,10 +46,6 @@ export interface DetectionFilesOptions {
   /** VOC only: keep objects marked difficult (scoring needs them; training leaves them out, as py-faster-rcnn). */
   keepDifficult?: boolean;
 }
-
-/** Whether a VOC root has ImageSets/Main/<split>.txt. */
-export const vocHasSplit = (root: string, task: 'detection' | 'segmentation', split: string) =>
-  existsSync(join(root, 'ImageSets', task === 'detection' ? 'Main' : 'Segmentation', `${split}.txt`));
 
 /**
  * One split of a detection data set on disk: a VOC root's ImageSets/Main/<split>.txt, or a COCO

@@ -4,8 +4,7 @@ import { type Module, type ModelEntry, listModels, trainStep } from '@convkit/co
 import { type Batch, Compose, DataLoader, RandomHorizontalFlip, Resize, type Skipped, VocDataset } from '@convkit/data';
 import { type Segmenter, FCN_TINY_SHAPES_RECIPE, IGNORE_INDEX, confusionMatrix, initialiseFcnTiny, isSegmenter, totalSegmentationLoss } from '@convkit/segmentation';
 import { CliError } from '../cli-error.js';
-import { type Split, dataFormat, opened, skippedNote } from './data-files.js';
-import { vocHasSplit } from './detection-files.js';
+import { type Split, dataFormat, opened, skippedNote, vocHasSplit } from './data-files.js';
 import { type DataSet, type Trainer, type TrainSettings, epochSeed, mean, yieldToEventLoop } from './trainer.js';
 
 export interface SegmentationScores {

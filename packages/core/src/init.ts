@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { elementCount } from './io/host-tensor.js';
+import { isMetaBackend, metaTensor } from './meta/backend.js';
 import { seededRandom } from './random.js';
 
 /**
@@ -8,7 +9,8 @@ import { seededRandom } from './random.js';
  * takes a fraction of that, which is what makes building the big classifiers quick. The draws stay in
  * float64 until the final value is stored (a float32 draw would round the largest ones up to exactly 1),
  * and no intermediate array is kept: for fc6 one would be 800 MB. Not seeded: use
- * deterministicStateDict for reproducible weights.
+ * deterministicStateDict for reproducible weights. On the meta backend nothing is drawn: weights there have
+ * a shape and no values.
  */
 function unseeded(): () => number {
   return seededRandom(Math.random() * 2 ** 32);
@@ -19,6 +21,7 @@ function unseeded(): () => number {
  * weights and biases uniform in +-1/sqrt(fanIn).
  */
 export function defaultUniform(shape: number[], fanIn: number): tf.Tensor {
+  if (isMetaBackend()) return metaTensor(shape);
   const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
   const next = unseeded();
   const values = new Float32Array(elementCount(shape));
@@ -28,6 +31,7 @@ export function defaultUniform(shape: number[], fanIn: number): tf.Tensor {
 
 /** Normal values by the Box-Muller transform of two uniforms. */
 export function normal(shape: number[], std: number): tf.Tensor {
+  if (isMetaBackend()) return metaTensor(shape);
   const next = unseeded();
   const values = new Float32Array(elementCount(shape));
   for (let i = 0; i < values.length; i += 2) {

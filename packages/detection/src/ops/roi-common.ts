@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { isMetaBackend } from '@convkit/core';
 
 export type OutputSize = number | readonly [height: number, width: number];
 
@@ -20,7 +21,8 @@ export function readRois(features: tf.Tensor4D, rois: tf.Tensor2D, op: string): 
   if (rois.rank !== 2 || rois.shape[1] !== 5) {
     throw new Error(`${op} needs rois [K, 5] (batch_index, x1, y1, x2, y2), got [${rois.shape.join(', ')}]`);
   }
-  const data = Float32Array.from(rois.dataSync());
+  // On the meta backend (a summary) RoIs have no values; zeros give the same output shapes.
+  const data = isMetaBackend() ? new Float32Array(rois.size) : Float32Array.from(rois.dataSync());
   const k = rois.shape[0];
   const batch = new Int32Array(k);
   for (let i = 0; i < k; i++) {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Module, ReLU, Sequential, normal } from '@convkit/core';
+import { Conv2d, Module, ReLU, Sequential, isMetaBackend, normal } from '@convkit/core';
 import { AnchorGenerator } from '../ops/anchors.js';
 import { BoxCoder } from '../ops/box-coder.js';
 import { batchedNmsHost } from '../ops/nms.js';
@@ -163,7 +163,9 @@ export class RegionProposalNetwork extends Module<tf.Tensor4D[], { objectness: t
   /** `propose` reading the head's outputs synchronously. */
   proposeSync(levels: tf.Tensor4D[], batchSize: readonly [number, number], imageSizes: readonly (readonly [number, number])[]): RegionProposals {
     const head = this.call(levels);
-    const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
+    // On the meta backend (a summary, see onMetaBackend) scores have no values: zero scores and deltas
+    // propose the anchors themselves, as many as an image of this size gives.
+    const read = (t: tf.Tensor) => (isMetaBackend() ? new Float32Array(t.size) : t.dataSync() as Float32Array);
     return this.#filter(head, head.map((h) => read(h.objectness)), head.map((h) => read(h.deltas)), batchSize, levels, imageSizes);
   }
 

@@ -27,7 +27,7 @@ export class Explorer {
         this.#description.textContent = `${getModelEntry(this.#select.value).description}.`;
         onError(new Error(`cannot count the layers of ${this.#select.value}: ${reply.error}`));
       } else {
-        this.#render(getModelEntry(this.#select.value), reply.summary, reply.uncounted, reply.backend);
+        this.#render(getModelEntry(this.#select.value), reply.summary, reply.uncounted);
       }
     });
   }
@@ -43,9 +43,9 @@ export class Explorer {
     this.#worker.postMessage({ id: ++this.#request, name });
   }
 
-  #render(entry: ModelEntry, s: ModelSummary, uncounted: Uncounted[], backend: string): void {
+  #render(entry: ModelEntry, s: ModelSummary, uncounted: Uncounted[]): void {
     this.#description.textContent = `${entry.description}. Input [${s.inputShape.join(', ')}] (N, H, W, C), ${entry.numClasses} classes; ` +
-      `counted by a forward pass on zeros (${backend}, in a background worker).`;
+      'counted by a forward pass on the meta backend (shapes without values, in a background worker).';
     const body = this.#table.tBodies[0]!;
     for (const layer of s.layers) {
       const row = body.insertRow();

@@ -1,18 +1,15 @@
-import { listModels } from '@convkit/core';
-import { selectBackend } from '../setup.js';
+import { listModels, onMetaBackend } from '@convkit/core';
 
-/**
- * Building every model to count its parameters would allocate gigabytes (VGG alone is 138M values), so a
- * registered model's published count is shown when it has one: the classifier test suite builds each
- * model and asserts that its count equals that figure exactly. Models without one are built and counted.
- */
-async function parameterCount(entry: ReturnType<typeof listModels>[number]): Promise<number> {
-  if (entry.reference?.params !== undefined) return entry.reference.params;
-  await selectBackend(undefined);
-  const model = entry.create();
-  const params = model.countParams();
-  model.dispose();
-  return params;
+/** Counted on a model built on the meta backend: shapes without values, so VGG's 138M weights take no memory. */
+function parameterCount(entry: ReturnType<typeof listModels>[number]): Promise<number> {
+  return onMetaBackend(() => {
+    const model = entry.create();
+    try {
+      return model.countParams();
+    } finally {
+      model.dispose();
+    }
+  });
 }
 
 export async function modelsCommand(options: { json?: boolean }): Promise<void> {

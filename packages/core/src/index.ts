@@ -27,7 +27,7 @@ export { Sequential } from './layers/sequential.js';
 export { Concat } from './layers/concat.js';
 export { Identity } from './layers/identity.js';
 export { summary, metaSummary, formatSummary, type ModelSummary, type LayerSummary } from './summary.js';
-export { onMetaBackend, isMetaBackend, metaTensor } from './meta/backend.js';
+export { onMetaBackend, isMetaBackend, metaTensor, peakTensorBytes } from './meta/backend.js';
 export { fuseForInference, unfuse, type FusionSummary } from './fuse.js';
 export { crossEntropy, smoothL1Loss, mseLoss, trainStep } from './train.js';
 export { adamStateDict, loadAdamStateDict } from './optimizer-state.js';

@@ -14,7 +14,7 @@ import { ReLU } from '../layers/relu.js';
 import { Sequential } from '../layers/sequential.js';
 import { metaSummary, summary } from '../summary.js';
 import { testBackends, useTestBackend } from '../test-backends.js';
-import { META_BACKEND, isMetaBackend, metaTensor, onMetaBackend } from './backend.js';
+import { META_BACKEND, isMetaBackend, metaTensor, onMetaBackend, peakTensorBytes } from './backend.js';
 
 /** Every core layer, with grouped, dilated, strided and transposed convolutions. */
 const net = () => new Sequential({
@@ -69,5 +69,19 @@ describe.each(backends)('%s backend', (backend) => {
       x.dispose();
     });
     expect(isMetaBackend()).toBe(false);
+  });
+});
+
+describe('peakTensorBytes', () => {
+  it('counts weights and the activations alive at once', async () => {
+    // Weights 10*20 + 20 values, the input [3, 10] and the output [3, 20]; tf.variable copies each weight
+    // once while it is made, so the peak stays under twice that.
+    const bytes = await peakTensorBytes(() => {
+      const fc = new Linear(10, 20);
+      tf.tidy(() => fc.call(metaTensor([3, 10])));
+      fc.dispose();
+    });
+    expect(bytes).toBeGreaterThanOrEqual(4 * (10 * 20 + 20 + 3 * 10 + 3 * 20));
+    expect(bytes).toBeLessThanOrEqual(2 * 4 * (10 * 20 + 20 + 3 * 10 + 3 * 20));
   });
 });

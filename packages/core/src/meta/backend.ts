@@ -10,22 +10,36 @@ export const META_BACKEND = 'meta';
  */
 class MetaBackend extends tf.KernelBackend {
   readonly #refCounts = new Map<tf.DataId, number>();
+  /** What each live tensor would take on a real backend, and the most they took at once. */
+  readonly #bytes = new Map<tf.DataId, number>();
+  liveBytes = 0;
+  peakBytes = 0;
 
-  /** A new data id with no values behind it, for a kernel's output. */
-  output(shape: number[], dtype: tf.DataType): tf.TensorInfo {
+  #track(shape: number[], dtype: tf.DataType, refCount = 1): tf.DataId {
     const dataId = {};
-    this.#refCounts.set(dataId, 1);
-    return { dataId, shape, dtype };
-  }
-
-  override write(_values: tf.backend_util.BackendValues, _shape: number[], _dtype: tf.DataType): tf.DataId {
-    const dataId = {};
-    this.#refCounts.set(dataId, 1);
+    this.#refCounts.set(dataId, refCount);
+    const bytes = tf.util.sizeFromShape(shape) * (dtype === 'bool' ? 1 : 4);
+    this.#bytes.set(dataId, bytes);
+    this.liveBytes += bytes;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
     return dataId;
   }
 
-  override move(dataId: tf.DataId, _values: tf.backend_util.BackendValues, _shape: number[], _dtype: tf.DataType, refCount: number): void {
+  /** A new data id with no values behind it, for a kernel's output. */
+  output(shape: number[], dtype: tf.DataType): tf.TensorInfo {
+    return { dataId: this.#track(shape, dtype), shape, dtype };
+  }
+
+  override write(_values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): tf.DataId {
+    return this.#track(shape, dtype);
+  }
+
+  override move(dataId: tf.DataId, _values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void {
+    const bytes = tf.util.sizeFromShape(shape) * (dtype === 'bool' ? 1 : 4);
     this.#refCounts.set(dataId, refCount);
+    this.#bytes.set(dataId, bytes);
+    this.liveBytes += bytes;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
   }
 
   override read(): Promise<tf.backend_util.BackendValues> {
@@ -49,6 +63,8 @@ class MetaBackend extends tf.KernelBackend {
     if (count === undefined) return true;
     if (force || count <= 1) {
       this.#refCounts.delete(dataId);
+      this.liveBytes -= this.#bytes.get(dataId) ?? 0;
+      this.#bytes.delete(dataId);
       return true;
     }
     this.#refCounts.set(dataId, count - 1);
@@ -82,6 +98,7 @@ class MetaBackend extends tf.KernelBackend {
 
   override dispose(): void {
     this.#refCounts.clear();
+    this.#bytes.clear();
   }
 }
 
@@ -131,4 +148,19 @@ export async function onMetaBackend<T>(fn: () => T): Promise<T> {
     if (previous) await tf.setBackend(previous);
     tf.removeBackend(META_BACKEND);
   }
+}
+
+/**
+ * The most bytes the tensors `fn` makes hold at once, weights and activations alike, worked out on the meta
+ * backend from their shapes: the least memory a backend needs to run `fn` (a backend's own scratch
+ * buffers come on top). Everything `fn` needs, the model included, must be made inside it.
+ */
+export function peakTensorBytes(fn: () => void): Promise<number> {
+  return onMetaBackend(() => {
+    const backend = tf.engine().backend as MetaBackend;
+    const before = backend.liveBytes;
+    backend.peakBytes = before;
+    fn();
+    return backend.peakBytes - before;
+  });
 }

@@ -104,9 +104,17 @@ export interface RgbaImage {
 /**
  * Reads and decodes a PNG or JPEG file, with a CliError for a missing or special file, one that is not
  * an image (from its first bytes, before the rest is read) or one of more than `maxMegapixels`.
+ * `beforeDecoding` sees the size the header declares and may refuse it (a forward pass too large).
  */
-export async function readImage(path: string, maxMegapixels = DEFAULT_MAX_MEGAPIXELS): Promise<RgbImage> {
+export async function readImage(
+  path: string, maxMegapixels = DEFAULT_MAX_MEGAPIXELS, beforeDecoding?: (size: { width: number; height: number }) => Promise<void>,
+): Promise<RgbImage> {
   const bytes = await readInputFile(path, 'image', { maxBytes: MAX_IMAGE_BYTES, checkStart: (head) => notAnImage(head, path) });
+  const size = declaredSize(bytes);
+  if (beforeDecoding && size) {
+    checkSize(bytes, path, maxMegapixels);
+    await beforeDecoding(size);
+  }
   return decodeImage(bytes, path, maxMegapixels);
 }
 

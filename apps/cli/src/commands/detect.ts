@@ -3,6 +3,7 @@ import { drawDetections, isDetector, labelNames } from '@convkit/detection';
 import { CliError } from '../cli-error.js';
 import { checkOutputFile } from '../files.js';
 import { readWeightsFile } from '../weights.js';
+import { checkForwardFits, detectTrace } from '../forward-memory.js';
 import { integerOption } from '../option-values.js';
 import { parseMegapixels, readImage, writePng } from '../images.js';
 import { selectBackend } from '../setup.js';
@@ -38,7 +39,7 @@ export async function detectCommand(imagePath: string, options: DetectOptions): 
   if (entry.task !== 'detection') throw new CliError(`${options.model} is a ${entry.task} model; detect needs a detection model (see 'convkit models')`);
   if (!options.out && !options.json) throw new CliError('nothing to output: give --out boxes.png, --json, or both', 2);
   if (options.out) await checkOutputFile(options.out, '--out');
-  const image = await readImage(imagePath, parseMegapixels(options.maxMegapixels));
+  const image = await readImage(imagePath, parseMegapixels(options.maxMegapixels), (size) => checkForwardFits(entry, imagePath, size, detectTrace(entry, () => entry.create())));
   if (image.width === 0 || image.height === 0) throw new CliError(`image '${imagePath}' has no pixels (${image.width}x${image.height})`);
   const minSize = options.minSize === undefined ? undefined : integerOption(options.minSize, '--min-size', 1, 10_000);
   const maxSize = options.maxSize === undefined ? undefined : integerOption(options.maxSize, '--max-size', 1, 10_000);

@@ -5,6 +5,7 @@ import { CliError, ExitCode } from '../cli-error.js';
 import { checkOutputFile, writeOutputFiles } from '../files.js';
 import { readWeightsFile } from '../weights.js';
 import { encodePng, parseMegapixels, readImage } from '../images.js';
+import { checkForwardFits, segmentTrace } from '../forward-memory.js';
 import { integerOption } from '../option-values.js';
 import { selectBackend } from '../setup.js';
 import { lookupModel } from '../lookup-model.js';
@@ -50,7 +51,7 @@ export async function segmentCommand(image: string, options: SegmentOptions): Pr
     const same = outputs.findIndex(([, p]) => resolve(p) === resolve(path));
     if (same < i) throw new CliError(`${outputs[same]![0]} and ${option} are the same file '${path}'; give each its own`, ExitCode.usage);
   }
-  const picture = await readImage(image, parseMegapixels(options.maxMegapixels));
+  const picture = await readImage(image, parseMegapixels(options.maxMegapixels), (size) => checkForwardFits(entry, image, size, segmentTrace(() => entry.create({ numClasses }))));
   if (picture.height < entry.minInputSize || picture.width < entry.minInputSize) {
     throw new CliError(`${entry.name} needs an image of at least ${entry.minInputSize}x${entry.minInputSize} pixels; '${image}' is ${picture.width}x${picture.height}`);
   }

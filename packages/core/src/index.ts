@@ -1,5 +1,5 @@
 import './gradients.js';
-export { Module, traceCalls, expectRank, expectChannels } from './module.js';
+export { Module, traceCalls, expectRank, expectChannels, setRefuseNonFiniteInputs } from './module.js';
 export type { CallRecord, LoadStateDictOptions, LoadStateDictResult } from './module.js';
 export { WeightsFormatError, StateDictError, LayerInputError } from './errors.js';
 export { type ParameterLayout, torchShape, transposeHost, toTorchLayout, fromTorchLayout } from './layout.js';

@@ -3,6 +3,7 @@ import { LayerInputError, StateDictError } from './errors.js';
 import { type HostDType, type HostTensor, type StateDict, elementCount, shapeToString } from './io/host-tensor.js';
 import { type ParameterLayout, fromTorchLayout, toTorchLayout, torchShape } from './layout.js';
 import { toFloat32Array } from './io/convert.js';
+import { isMetaBackend } from './meta/backend.js';
 
 interface ParameterEntry {
   variable: tf.Variable;
@@ -35,6 +36,37 @@ export interface CallRecord {
 }
 
 let activeTrace: CallRecord[] | null = null;
+/** Module calls in progress: only the outermost one checks its input. */
+let callDepth = 0;
+let refuseNonFinite = true;
+
+/**
+ * Whether the outermost `Module.call` in eval mode refuses input tensors holding NaN or +-Infinity (on by
+ * default). tfjs-backend-wasm's XNNPACK kernels do not propagate NaN (a convolution turns it into -Infinity,
+ * a fused convolution + ReLU into 0), so such an input would come out as a finite, confident answer. The
+ * check costs one pass over the input and one synchronous read of a scalar; training and the meta backend
+ * skip it.
+ */
+export function setRefuseNonFiniteInputs(refuse: boolean): void {
+  refuseNonFinite = refuse;
+}
+
+/** Throws a LayerInputError naming `module` when a float tensor of `input` holds NaN or +-Infinity. */
+function assertFinite(module: Module<any, any>, input: unknown): void {
+  for (const t of tensorsOf(input)) {
+    if (t.dtype !== 'float32' || t.size === 0) continue;
+    // x * 0 is NaN exactly where x is NaN or infinite, and a sum propagates it on every backend.
+    const sum = tf.tidy(() => tf.sum(tf.mul(t, 0)));
+    const value = sum.dataSync()[0]!;
+    sum.dispose();
+    if (Number.isNaN(value)) {
+      throw new LayerInputError(
+        `${module.typeName} was given an input ${shapeToString(t.shape)} holding NaN or infinite values; convkit refuses them in eval mode ` +
+          `because some backends (wasm) turn them into finite outputs. Check the data, or call setRefuseNonFiniteInputs(false)`,
+      );
+    }
+  }
+}
 
 /** Runs `fn` with every `Module.call` recorded, innermost calls first. */
 export function traceCalls<T>(fn: () => T): { result: T; calls: CallRecord[] } {
@@ -96,11 +128,15 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
   }
 
   call(input: In): Out {
+    if (callDepth === 0 && refuseNonFinite && !this.training && !isMetaBackend()) assertFinite(this, input);
     let output: Out;
+    callDepth++;
     try {
       output = this.forward(input);
     } catch (error) {
       throw this.#withPath(error);
+    } finally {
+      callDepth--;
     }
     if (activeTrace) {
       activeTrace.push({ module: this, input, output, inputShapes: shapesOf(input), outputShapes: shapesOf(output) });

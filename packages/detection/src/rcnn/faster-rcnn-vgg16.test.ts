@@ -87,7 +87,7 @@ describe.each(backends.filter((b) => b !== 'cpu'))('fasterrcnn_vgg16 training st
     optimizer.dispose();
     x.dispose();
     model.dispose();
-  }, 120_000);
+  }, 300_000);
 });
 
 describe.each(backends.filter((b) => b !== 'cpu').slice(0, 1))('fasterrcnn_vgg16 on the shapes recipe (%s)', (backend) => {
@@ -113,5 +113,5 @@ describe.each(backends.filter((b) => b !== 'cpu').slice(0, 1))('fasterrcnn_vgg16
     x.dispose();
     optimizer.dispose();
     model.dispose();
-  }, 120_000);
+  }, 300_000);
 });

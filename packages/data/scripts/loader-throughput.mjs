@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
-import { Compose, DataLoader, ImageFolder, Normalize, RandomHorizontalFlip, RandomResizedCrop, ToTensor } from '../dist/index.js';
+import { Compose, DataLoader, ImageFolder, Normalize, RandomHorizontalFlip, RandomResizedCrop, ToTensor } from '@convkit/data';
 
 const count = Number(process.argv[2] ?? 256);
 const maxWorkers = Number(process.argv[3] ?? 4);

@@ -39,30 +39,44 @@ export abstract class Segmenter<Output extends tf.Tensor | { out: tf.Tensor4D; a
   /** Class map and softmax probabilities per image, at its own size (eval mode). */
   async segment(images: SegmenterImages): Promise<Prediction[]> {
     const batches = images instanceof tf.Tensor ? [images] : images.map((image) => imageTensor(image));
-    const wasTraining = this.training;
-    this.eval();
     try {
       const out: Prediction[] = [];
-      for (const batch of batches) {
-        const [classMap, probabilities] = tf.tidy(() => {
-          const logits: unknown = this.call(this.normalise(batch));
-          if (!(logits instanceof tf.Tensor) || logits.rank !== 4) throw new Error(`${this.typeName} did not return logits [N, H, W, C]`);
-          return [argmaxClassMap(logits), classProbabilities(logits)];
-        });
-        const [n, height, width, numClasses] = probabilities.shape;
-        const [classes, probs] = [(await classMap.data()) as Int32Array, (await probabilities.data()) as Float32Array];
-        tf.dispose([classMap, probabilities]);
-        for (let i = 0; i < n; i++) {
-          out.push({
-            height, width, numClasses,
-            classMap: classes.slice(i * height * width, (i + 1) * height * width),
-            probabilities: probs.slice(i * height * width * numClasses, (i + 1) * height * width * numClasses),
-          });
-        }
-      }
+      for (const batch of batches) out.push(...await this.#predict(() => this.normalise(batch), [batch.shape[1], batch.shape[2]]));
       return out;
     } finally {
       if (!(images instanceof tf.Tensor)) tf.dispose(batches);
+    }
+  }
+
+  /**
+   * Class maps and probabilities (eval mode) of images already through their registry entry's
+   * preprocessing (`preprocess(entry, image)`: normalised, perhaps resized): x [N, h, w, 3] -> predictions
+   * at `size` [height, width], the logits resized bilinearly (half-pixel centres, as torchvision's heads do)
+   * where h, w differ from it.
+   */
+  async segmentPreprocessed(x: tf.Tensor4D, size: readonly [number, number] = [x.shape[1], x.shape[2]]): Promise<Prediction[]> {
+    return this.#predict(() => x, size);
+  }
+
+  async #predict(input: () => tf.Tensor4D, [height, width]: readonly [number, number]): Promise<Prediction[]> {
+    const wasTraining = this.training;
+    this.eval();
+    try {
+      const [classMap, probabilities] = tf.tidy(() => {
+        const logits: unknown = this.call(input());
+        if (!(logits instanceof tf.Tensor) || logits.rank !== 4) throw new Error(`${this.typeName} did not return logits [N, H, W, C]`);
+        const sized = logits.shape[1] === height && logits.shape[2] === width ? logits : tf.image.resizeBilinear(logits as tf.Tensor4D, [height, width], false, true);
+        return [argmaxClassMap(sized), classProbabilities(sized)];
+      });
+      const [n, , , numClasses] = probabilities.shape;
+      const [classes, probs] = [(await classMap.data()) as Int32Array, (await probabilities.data()) as Float32Array];
+      tf.dispose([classMap, probabilities]);
+      return Array.from({ length: n }, (_, i) => ({
+        height, width, numClasses,
+        classMap: classes.slice(i * height * width, (i + 1) * height * width),
+        probabilities: probs.slice(i * height * width * numClasses, (i + 1) * height * width * numClasses),
+      }));
+    } finally {
       this.train(wasTraining);
     }
   }

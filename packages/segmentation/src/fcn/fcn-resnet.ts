@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Conv2d, Dropout, ReLU, Sequential, registerModel } from '@convkit/core';
+import { BatchNorm2d, Conv2d, Dropout, IMAGENET_MEAN, IMAGENET_STD, ReLU, Sequential, VOC_CATEGORIES, registerModel } from '@convkit/core';
 import { resnet50 } from '@convkit/classifiers';
 import { IntermediateLayerGetter } from './intermediate-layer-getter.js';
 import { Segmenter } from '../segmenter.js';
@@ -83,6 +83,10 @@ registerModel({
   // Every stride-2 layer is padded, so a 1x1 input reaches the heads as 1x1 and is resized back (fcn-resnet.test.ts).
   minInputSize: 1,
   numClasses: 21,
+  // torchvision's COCO_WITH_VOC_LABELS_V1 weights: SemanticSegmentation(resize_size=520), the shorter side to
+  // 520 (bilinear, antialiased as on a PIL image) and ImageNet's mean and std; VOC's classes, background at 0.
+  preprocessing: { colour: 'rgb', resize: 520, mean: IMAGENET_MEAN, std: IMAGENET_STD },
+  categories: VOC_CATEGORIES,
   reference: { params: 35_322_218, gmacs: 152.717, source: 'torchvision 0.14 fcn_resnet50 COCO_WITH_VOC_LABELS_V1 metadata (num_params, GFLOPS at 520x520)' },
   create: (options = {}) => fcnResnet50(options as FCNResNetOptions),
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, ConvTranspose2d, ReLU, Sequential, registerModel } from '@convkit/core';
+import { SHAPE_CLASSES } from '../datasets/shapes.js';
 import { type Normalisation, Segmenter } from '../segmenter.js';
 import { bilinearUpsamplingWeight } from './bilinear.js';
 import { cropOffset, spatialLayersOf } from './coord-map.js';
@@ -10,6 +11,9 @@ export interface FCNTinyOptions {
   /** Widths of the three stages (a 3x3 convolution, then a 4x4 stride-2 one). Default [8, 16, 32]. */
   widths?: [number, number, number];
 }
+
+/** The shapes scenes train as x - 0.5 for x in [0, 1]: `loss`, `segment` and the registry's preprocessing. */
+const SHAPES_NORMALISATION: Normalisation = { mean: [0.5, 0.5, 0.5], std: [1, 1, 1] };
 
 /**
  * FCN-8s in miniature, for training on small images in seconds: three stages of a 3x3 convolution and a
@@ -22,8 +26,7 @@ export interface FCNTinyOptions {
  */
 export class FCNTiny extends Segmenter {
   readonly numClasses: number;
-  /** The shapes scenes train as x - 0.5: mean 0.5, std 1. */
-  override readonly normalisation: Normalisation = { mean: [0.5, 0.5, 0.5], std: [1, 1, 1] };
+  override readonly normalisation: Normalisation = SHAPES_NORMALISATION;
   readonly stages: Sequential[];
   readonly scores: Conv2d[];
   readonly upscores: ConvTranspose2d[];
@@ -96,5 +99,8 @@ registerModel({
   inputShape: [32, 32, 3],
   minInputSize: 1,
   numClasses: 4,
+  // The bundled weights' data set: the shapes scenes at their own size, background at 0.
+  preprocessing: { colour: 'rgb', ...SHAPES_NORMALISATION },
+  categories: SHAPE_CLASSES,
   create: (options = {}) => fcnTiny(options as FCNTinyOptions),
 });

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, ConvTranspose2d, Dropout, MaxPool2d, ReLU, type HostTensor, type StateDict, registerModel } from '@convkit/core';
+import {
+  Conv2d, ConvTranspose2d, Dropout, IMAGENET_MEAN, IMAGENET_STD, MaxPool2d, ReLU, type HostTensor, type StateDict, VOC_CATEGORIES, registerModel,
+} from '@convkit/core';
 import { bilinearUpsamplingWeight } from './bilinear.js';
 import { type SpatialLayer, cropOffset, spatialLayersOf } from './coord-map.js';
 import { cropTo } from './crop.js';
@@ -207,6 +209,10 @@ for (const v of VARIANTS) {
     // conv1_1's padding of 100 carries even a 1x1 input through the five pools and fc6 (checked in fcn-vgg.test.ts).
     minInputSize: 1,
     numClasses: 21,
+    // The paper scores VOC images at their own size (at most 500 pixels a side), so no resize; ImageNet's mean
+    // and std, as the torchvision VGG16 weights that fcnStateDictFromVgg16 starts from expect.
+    preprocessing: { colour: 'rgb', mean: IMAGENET_MEAN, std: IMAGENET_STD },
+    categories: VOC_CATEGORIES,
     reference: { params: v.params, source: "the Caffe reference voc-fcn nets, counted with pytorch-fcn's port (wkentaro/pytorch-fcn) in PyTorch 1.13" },
     create: (options = {}) => new FCN(v.variant, options as FCNOptions),
   });

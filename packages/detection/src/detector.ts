@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Module } from '@convkit/core';
+import type { Module, Preprocessing } from '@convkit/core';
 import type { Detections, GroundTruth } from './metrics.js';
 import { type RgbImage, rgbStride } from './selective-search/image.js';
 
@@ -32,6 +32,13 @@ export interface Detector extends Module<any, any> {
    */
   loss(images: tf.Tensor4D, targets: readonly DetectionTarget[]): DetectionLosses;
 }
+
+/**
+ * torchvision's ObjectDetection eval transform, every detector's registry preprocessing: 8-bit RGB to float
+ * in [0, 1], nothing else. Resizing (and, for the FPN, normalising) belongs to the model: `detectAtSize` for
+ * the detectors built for one input size, GeneralizedRCNNTransform for the FPN, so `detect` takes any size.
+ */
+export const OBJECT_DETECTION_PREPROCESSING: Preprocessing = { colour: 'rgb', mean: [0, 0, 0], std: [1, 1, 1] };
 
 /** Whether a module is a detector: it has `detect` and `loss`. */
 export function isDetector(model: unknown): model is Detector {

@@ -35,7 +35,7 @@ export {
 } from './rcnn/index.js';
 export { type EpochOptions, trainEpochs } from './train.js';
 export {
-  type Detector, type DetectorImages, type DetectionTarget, type DetectionLosses, isDetector, totalLoss, imageToTensor, imageSizes, detectAtSize, batchImage,
+  type Detector, type DetectorImages, type DetectionTarget, type DetectionLosses, isDetector, totalLoss, imageToTensor, imageSizes, detectAtSize, batchImage, OBJECT_DETECTION_PREPROCESSING,
 } from './detector.js';
 export { type ShapesRecipe, SHAPES_RECIPES, FASTERRCNN_VGG16_SHAPES } from './recipes.js';
 export { COCO_V1_CATEGORIES, VOC_CATEGORIES, labelNames } from './categories.js';

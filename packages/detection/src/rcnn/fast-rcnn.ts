@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, registerModel } from '@convkit/core';
-import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages, batchImage, detectAtSize } from '../detector.js';
+import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages, batchImage, detectAtSize, OBJECT_DETECTION_PREPROCESSING } from '../detector.js';
 import type { Detections, GroundTruth } from '../metrics.js';
 import { BalancedPositiveNegativeSampler } from '../ops/matcher.js';
 import type { RgbImage } from '../selective-search/image.js';
@@ -125,6 +125,7 @@ registerModel({
   inputShape: [64, 64, 3],
   minInputSize: 64,
   numClasses: 3,
+  preprocessing: OBJECT_DETECTION_PREPROCESSING,
   categories: SHAPE_CLASSES,
   create: (options) => fastrcnnSmall({ numClasses: options?.numClasses }),
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Flatten, Linear, Module, ReLU, Sequential, registerModel } from '@convkit/core';
-import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages } from '../detector.js';
+import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages, OBJECT_DETECTION_PREPROCESSING } from '../detector.js';
 import type { Detections } from '../metrics.js';
 import { AnchorGenerator } from '../ops/anchors.js';
 import { BoxCoder } from '../ops/box-coder.js';
@@ -248,6 +248,7 @@ registerModel({
   inputShape: [800, 800, 3],
   minInputSize: 32,
   numClasses: 91,
+  preprocessing: OBJECT_DETECTION_PREPROCESSING,
   categories: COCO_V1_CATEGORIES,
   // GMACs at 800x800 with the 1000 test-time proposals; torchvision publishes it as _ops from 0.15 on.
   reference: { params: 41_755_286, gmacs: 134.38, source: 'torchvision model metadata (COCO_V1)' },

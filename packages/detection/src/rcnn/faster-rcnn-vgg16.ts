@@ -4,6 +4,7 @@ import { initVggWeights, makeVggLayers } from '@convkit/classifiers';
 import type { Backbone } from './backbone.js';
 import { FasterRCNN, type FasterRCNNOptions } from './faster-rcnn.js';
 import { VOC_CATEGORIES } from '../categories.js';
+import { OBJECT_DETECTION_PREPROCESSING } from '../detector.js';
 
 /** VGG-16 (configuration D) up to conv5_3 and its ReLU: the last max-pool is left out, so the stride is 16. */
 const VGG16_CONV5_3 = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512] as const;
@@ -69,6 +70,7 @@ registerModel({
   inputShape: [600, 600, 3],
   minInputSize: 16,
   numClasses: 20,
+  preprocessing: OBJECT_DETECTION_PREPROCESSING,
   categories: VOC_CATEGORIES,
   reference: { params: 137_078_239, source: 'Ren et al. 2015 arithmetic: VGG-16 conv1_1..conv5_3, RPN 3x3x512 and 512 x (4 + 2) x 9, fc6, fc7, 21 + 84 outputs, with biases' },
   create: (options = {}) => fasterrcnnVgg16(options as FasterRCNNVgg16Options),

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, registerModel } from '@convkit/core';
-import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages, detectAtSize } from '../detector.js';
+import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages, detectAtSize, OBJECT_DETECTION_PREPROCESSING } from '../detector.js';
 import type { Detections } from '../metrics.js';
 import { AnchorGenerator } from '../ops/anchors.js';
 import { BoxCoder } from '../ops/box-coder.js';
@@ -158,6 +158,7 @@ registerModel({
   inputShape: [64, 64, 3],
   minInputSize: 64,
   numClasses: 3,
+  preprocessing: OBJECT_DETECTION_PREPROCESSING,
   categories: SHAPE_CLASSES,
   create: (options) => fasterrcnnSmall({ numClasses: options?.numClasses }),
 });

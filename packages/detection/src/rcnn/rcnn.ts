@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Conv2d, crossEntropy, Flatten, Linear, Module, registerModel, ReLU, seededRandom, Sequential, shuffledIndices } from '@convkit/core';
 import { type DetectionSample, SHAPE_CLASSES } from '../datasets/shapes.js';
-import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages, batchImage, imageToTensor } from '../detector.js';
+import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages, batchImage, imageToTensor, OBJECT_DETECTION_PREPROCESSING } from '../detector.js';
 import type { Detections } from '../metrics.js';
 import { BoxCoder } from '../ops/box-coder.js';
 import { batchedNmsHost } from '../ops/nms.js';
@@ -280,6 +280,7 @@ registerModel({
   inputShape: [24, 24, 3],
   minInputSize: 24,
   numClasses: 3,
+  preprocessing: OBJECT_DETECTION_PREPROCESSING,
   categories: SHAPE_CLASSES,
   create: (options) => rcnnSmall({ numClasses: options?.numClasses }),
 });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Conv2d, Dropout, Flatten, LeakyReLU, Linear, MaxPool2d, Module, Sequential, expectRank, registerModel } from '@convkit/core';
 import { VOC_CATEGORIES } from '../categories.js';
 import { SHAPE_CLASSES } from '../datasets/shapes.js';
-import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages, detectAtSize } from '../detector.js';
+import { type DetectionLosses, type DetectionTarget, type Detector, type DetectorImages, detectAtSize, OBJECT_DETECTION_PREPROCESSING } from '../detector.js';
 import type { Detections } from '../metrics.js';
 import { type DecodeOptions, decodeYolo } from './decode.js';
 import { type YoloGeometry, type YoloLossOptions, type YoloTargetOptions, yoloLoss, yoloTargets } from './loss.js';
@@ -182,6 +182,7 @@ registerModel({
   inputShape: [448, 448, 3],
   minInputSize: 448,
   numClasses: 20,
+  preprocessing: OBJECT_DETECTION_PREPROCESSING,
   categories: VOC_CATEGORIES,
   reference: { params: yolov1ParamCount(), source: 'arXiv 1506.02640, figure 3; counted from the layer table' },
   create: (options) => yolov1({ numClasses: options?.numClasses }),
@@ -195,6 +196,7 @@ registerModel({
   inputShape: [64, 64, 3],
   minInputSize: 64,
   numClasses: 3,
+  preprocessing: OBJECT_DETECTION_PREPROCESSING,
   categories: SHAPE_CLASSES,
   create: (options) => yoloTiny({ numClasses: options?.numClasses }),
 });

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ModelEntry, metaTensor, peakTensorBytes } from '@convkit/core';
-import { isSegmenter } from '@convkit/segmentation';
+import { type ModelEntry, metaTensor, peakTensorBytes, resizedSize } from '@convkit/core';
 import { CliError } from './cli-error.js';
 
 /**
@@ -42,15 +41,20 @@ export async function checkForwardFits(entry: ModelEntry, path: string, size: Si
   throw new CliError(fits ? `${what}; resize it to ${fits.width}x${fits.height} or smaller first` : `${what}, at any size ${entry.name} takes`);
 }
 
-/** What `segment` runs: the image as float32, normalised, the model at the image's size, softmax and argmax. */
-export function segmentTrace(create: () => ReturnType<ModelEntry['create']>): ForwardTrace {
+/**
+ * What `segment` runs: the image through the entry's preprocessing ([1, h, w, 3] float32, resized where
+ * the preprocessing says), the model at that size, its logits resized back to the image, softmax and argmax.
+ */
+export function segmentTrace(entry: ModelEntry, create: () => ReturnType<ModelEntry['create']>): ForwardTrace {
   return ({ width, height }) => {
     const model = create();
     try {
       model.eval();
       tf.tidy(() => {
-        const image = tf.div(metaTensor([1, height, width, 3]), 255) as tf.Tensor4D;
-        const logits = model.call(isSegmenter(model) ? model.normalise(image) : image) as tf.Tensor;
+        const resize = entry.preprocessing?.resize;
+        const [h, w] = resize === undefined ? [height, width] : resizedSize(height, width, resize);
+        let logits = model.call(metaTensor([1, h, w, 3])) as tf.Tensor4D;
+        if (h !== height || w !== width) logits = tf.image.resizeBilinear(logits, [height, width], false, true);
         tf.softmax(logits, -1);
         tf.argMax(logits, -1);
       });

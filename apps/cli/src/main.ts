@@ -175,9 +175,14 @@ program
   .option('--heatmap <file>', 'also one class\'s probability as a heat map, PNG')
   .option('--heatmap-class <index>', 'the class of --heatmap (default: the most frequent predicted class but background)')
   .addOption(maxMegapixelsOption())
-  .option('--num-classes <n>', 'build the model for this many classes, to match the weights')
+  .option('--num-classes <n>', 'build the model for this many classes, to match the weights (default: the weights file\'s class names, else the model\'s)')
   .addOption(backendOption())
   .addOption(noFuseOption())
+  .addHelpText('after', `
+The image goes through the model's registered evaluation transform (fcn_resnet50: shorter side to 520 and
+ImageNet's mean and std, as torchvision's weights; the VGG FCNs: own size, ImageNet's; fcn_tiny: x - 0.5), and
+the logits are resized back to the image. Classes are named by the weights file's metadata, else the model's
+registered categories (VOC's 21 for the FCNs, the shapes' for fcn_tiny).`)
   .action(segmentCommand);
 
 program

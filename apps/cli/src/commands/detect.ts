@@ -1,5 +1,5 @@
-import { fuseForInference, readSafetensors } from '@convkit/core';
-import { drawDetections, isDetector, labelNames } from '@convkit/detection';
+import { fuseForInference, preprocess, readSafetensors } from '@convkit/core';
+import { type Detections, drawDetections, isDetector, labelNames } from '@convkit/detection';
 import { CliError } from '../cli-error.js';
 import { checkOutputFile } from '../files.js';
 import { readWeightsFile } from '../weights.js';
@@ -8,6 +8,7 @@ import { integerOption } from '../option-values.js';
 import { parseMegapixels, readImage, writePng } from '../images.js';
 import { selectBackend } from '../setup.js';
 import { lookupModel } from '../lookup-model.js';
+import { classesOf } from './classify.js';
 
 export interface DetectOptions {
   model: string;
@@ -28,11 +29,14 @@ export interface DetectOptions {
 
 /**
  * `convkit detect <image> --model <name> [--weights file] [--out boxes.png] [--json]`: runs a registered
- * detection model on one PNG or JPEG through its `detect` (the Detector surface): each model takes the
- * image at its own size (R-CNN's selective search and the FPN's transform) or resizes it to its input, and
- * boxes come back in the image's pixels. Labels are named by the model's registered categories (COCO's for
- * fasterrcnn_resnet50_fpn, where label l is torchvision's id l + 1). Without --weights the model has its initial (untrained) weights, which the
- * command warns about. An empty image or an unreadable file is a bad-input error (exit 3).
+ * detection model on one PNG or JPEG: the image through the model's registered evaluation transform
+ * (`preprocess`: torchvision's ObjectDetection, bytes to [0, 1]), then its `detect` (the Detector surface):
+ * each model takes the image at its own size (R-CNN's selective search and the FPN's transform) or resizes it
+ * to its input, and boxes come back in the image's pixels. Labels are named by the weights file's class
+ * names (a checkpoint of `convkit train`, which is also built for their count), else the model's registered
+ * categories (COCO's for fasterrcnn_resnet50_fpn, where label l is torchvision's id l + 1). Without
+ * --weights the model has its initial (untrained) weights, which the command warns about. An empty image or
+ * an unreadable file is a bad-input error (exit 3).
  */
 export async function detectCommand(imagePath: string, options: DetectOptions): Promise<void> {
   const entry = lookupModel(options.model);
@@ -46,13 +50,27 @@ export async function detectCommand(imagePath: string, options: DetectOptions): 
   if ((minSize !== undefined || maxSize !== undefined) && entry.name !== 'fasterrcnn_resnet50_fpn') {
     throw new CliError(`--min-size and --max-size set fasterrcnn_resnet50_fpn's transform; ${entry.name} takes images as its detect() says (see docs/cli.md)`, 2);
   }
-  const weights = options.weights ? await readWeightsFile(options.weights) : null;
+  if (!entry.preprocessing) throw new CliError(`${entry.name} declares no preprocessing in the model registry, so detect cannot tell how to feed it an image`);
+  let weights: ReturnType<typeof readSafetensors> | null = null;
+  if (options.weights) {
+    try {
+      weights = readSafetensors(await readWeightsFile(options.weights));
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw new CliError(`cannot read weights '${options.weights}': ${(error as Error).message}`);
+    }
+  }
+  const metadataClasses = weights ? classesOf(weights.metadata, options.weights!) : null;
+  const categories = metadataClasses ?? entry.categories;
   await selectBackend(options.backend);
-  const model = minSize !== undefined || maxSize !== undefined ? entry.create({ transform: { minSize, maxSize } }) : entry.create();
+  const model = entry.create({
+    ...(metadataClasses ? { numClasses: metadataClasses.length } : {}),
+    ...(minSize !== undefined || maxSize !== undefined ? { transform: { minSize, maxSize } } : {}),
+  });
   try {
     if (weights) {
       try {
-        model.loadStateDict(readSafetensors(weights).tensors);
+        model.loadStateDict(weights.tensors);
       } catch (error) {
         throw new CliError(`weights '${options.weights}' do not fit ${options.model}: ${(error as Error).message}`);
       }
@@ -63,12 +81,21 @@ export async function detectCommand(imagePath: string, options: DetectOptions): 
     if (options.fuse !== false) fuseForInference(model);
     if (!isDetector(model)) throw new CliError(`${options.model} has no detect() (not a Detector of @convkit/detection)`);
     const started = performance.now();
-    const detections = (await model.detect([image]))[0]!;
+    const x = preprocess(entry, image);
+    let detections: Detections;
+    try {
+      detections = (await model.detect(x))[0]!;
+    } finally {
+      x.dispose();
+    }
+    // Boxes in the preprocessed image's pixels, which are the image's own unless the preprocessing resized.
+    const [sy, sx] = [image.height / x.shape[1], image.width / x.shape[2]];
+    if (sx !== 1 || sy !== 1) detections = { ...detections, boxes: detections.boxes.map((v, i) => v * (i % 2 === 0 ? sx : sy)) };
     const elapsed = performance.now() - started;
     const { boxes } = detections;
-    const names = labelNames(entry.categories) ?? [];
+    const names = labelNames(categories) ?? [];
     // A background-first list (COCO_V1) is indexed by torchvision's id, which JSON readers of its output expect too.
-    const idOffset = entry.categories?.[0] === '__background__' ? 1 : 0;
+    const idOffset = categories?.[0] === '__background__' ? 1 : 0;
     if (options.out) {
       const scale = Math.max(1, Math.floor(256 / Math.max(image.width, image.height)));
       await writePng(options.out, drawDetections(image, detections, { classNames: names, scale }));

@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { createModel, registerModel, writeSafetensors } from '@convkit/core';
-import { fcnTiny } from '@convkit/segmentation';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { encodePng } from '../images.js';
+import { createModel, getModelEntry, readSafetensors, registerModel, useBackend, writeSafetensors } from '@convkit/core';
+import { type Segmenter, colorizeMask } from '@convkit/segmentation';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { encodePng, readImage } from '../images.js';
 import { segmentCommand } from './segment.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'convkit-segment-'));
 const file = (name: string) => join(dir, name);
+const assets = join(import.meta.dirname, '..', '..', '..', '..', 'assets');
 
 function rgba(width: number, height: number): Uint8Array {
   return Uint8Array.from({ length: width * height * 4 }, (_, i) => (i % 4 === 3 ? 255 : (i * 37) % 256));
@@ -22,10 +23,7 @@ describe('convkit segment', () => {
     writeFileSync(file('in.jpg'), jpeg.encode({ data: Buffer.from(rgba(16, 9)), width: 16, height: 9 }, 90).data);
     writeFileSync(file('notes.txt'), 'not an image');
     writeFileSync(file('cut.png'), readFileSync(file('in.png')).subarray(0, 40));
-    registerModel({
-      name: 'fcn_tiny_min16', task: 'segmentation', family: 'fcn', description: 'test-only: fcn_tiny that claims a 16-pixel minimum',
-      inputShape: [32, 32, 3], minInputSize: 16, numClasses: 4, create: (o = {}) => fcnTiny(o),
-    });
+    registerModel({ ...getModelEntry('fcn_tiny'), name: 'fcn_tiny_min16', description: 'test-only: fcn_tiny that claims a 16-pixel minimum', minInputSize: 16 });
   });
 
   it('writes a colour-coded mask and an overlay of the PNG or JPEG size', async () => {
@@ -62,5 +60,30 @@ describe('convkit segment', () => {
     expect(existsSync(file('x.png'))).toBe(false);
     await segmentCommand(file('in.png'), { model: 'fcn_tiny', weights: file('seven.safetensors'), numClasses: '7', out: file('seven.png'), backend: 'wasm' });
     expect(existsSync(file('seven.png'))).toBe(true);
+  });
+
+  afterEach(() => vi.restoreAllMocks());
+
+  it("feeds fcn_tiny's bundled weights the shapes sample through the registry's preprocessing: the mask segment() gives", async () => {
+    const scene = join(assets, 'images', 'shapes-segmentation.png');
+    const weights = join(assets, 'weights', 'fcn_tiny-shapes.safetensors');
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    await segmentCommand(scene, { model: 'fcn_tiny', weights, out: file('shapes.png'), backend: 'wasm' });
+    expect(String(log.mock.calls[0]![0])).toMatch(/: 32x32, background \(class 0\) \d+\.\d%, .*(disc|square|triangle) \(class \d\)/);
+    await useBackend('wasm');
+    const model = createModel('fcn_tiny') as unknown as Segmenter;
+    model.loadStateDict(readSafetensors(readFileSync(weights)).tensors);
+    const [expected] = await model.segment([await readImage(scene)]);
+    model.dispose();
+    expect(PNG.sync.read(readFileSync(file('shapes.png'))).data).toEqual(Buffer.from(colorizeMask(expected!.classMap)));
+  });
+
+  it("names the classes of a weights file's metadata and builds the model for their count", async () => {
+    const model = createModel('fcn_tiny', { numClasses: 3 });
+    writeFileSync(file('three.safetensors'), writeSafetensors(await model.stateDict(), { classes: JSON.stringify(['sky', 'road', 'car']) }));
+    model.dispose();
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    await segmentCommand(file('in.png'), { model: 'fcn_tiny', weights: file('three.safetensors'), out: file('three.png'), backend: 'wasm' });
+    expect(String(log.mock.calls[0]![0])).toMatch(/: 21x13, (sky|road|car) \(class [0-2]\) /);
   });
 });

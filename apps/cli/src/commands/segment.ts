@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type ModelEntry, StateDictError, type StateDict, fuseForInference, listModels, readSafetensors, torchShape } from '@convkit/core';
+import { type ModelEntry, StateDictError, type StateDict, fuseForInference, listModels, preprocess, readSafetensors, torchShape } from '@convkit/core';
 import { type Prediction, colorizeMask, isSegmenter, overlayMask, probabilityHeatmap } from '@convkit/segmentation';
 import { CliError, ExitCode } from '../cli-error.js';
 import { checkOutputFile, writeOutputFiles } from '../files.js';
@@ -9,6 +9,7 @@ import { checkForwardFits, segmentTrace } from '../forward-memory.js';
 import { integerOption } from '../option-values.js';
 import { selectBackend } from '../setup.js';
 import { lookupModel } from '../lookup-model.js';
+import { classesOf, escapeControl } from './classify.js';
 
 export interface SegmentOptions {
   model: string;
@@ -21,7 +22,7 @@ export interface SegmentOptions {
   heatmap?: string;
   /** The class of --heatmap; default the most frequent predicted class other than background (0). */
   heatmapClass?: string;
-  /** Build the model for this many classes (weights trained for another class count). */
+  /** Build the model for this many classes (weights trained for another class count); default the weights file's class names, else the model's. */
   numClasses?: string;
   /** Refuse images of more megapixels than this (default 100). */
   maxMegapixels?: string;
@@ -32,47 +33,62 @@ export interface SegmentOptions {
 
 /**
  * `convkit segment <image> --model <name> [--weights file] --out mask.png [--overlay overlay.png]
- * [--heatmap heat.png [--heatmap-class c]] [--num-classes n]`: decodes a PNG or JPEG, runs a segmentation
- * model in eval mode through its `segment` (each model normalises as its weights expect) and writes the per-pixel classes as a colour-coded PNG (PASCAL VOC colours). Every
- * check (output paths, image, size, weights) comes before any work, and the outputs are all written or
- * none is.
+ * [--heatmap heat.png [--heatmap-class c]] [--num-classes n]`: decodes a PNG or JPEG, feeds it through the
+ * model's registered evaluation transform (`preprocess`: fcn_resnet50's shorter side to 520 and ImageNet's
+ * mean and std, fcn_tiny's x - 0.5), runs the model in eval mode, resizes its logits back to the image and
+ * writes the per-pixel classes as a colour-coded PNG (PASCAL VOC colours). Classes are named by the weights
+ * file's metadata, else the registry entry's categories. Every check (output paths, image, size, weights)
+ * comes before any work, and the outputs are all written or none is.
  */
 export async function segmentCommand(image: string, options: SegmentOptions): Promise<void> {
   const entry = lookupModel(options.model);
   if (entry.task !== 'segmentation') {
     throw new CliError(`${entry.name} is a ${entry.task} model; segment takes one of: ${listModels({ task: 'segmentation' }).map((e) => e.name).join(', ')}`);
   }
-  const numClasses = options.numClasses === undefined ? entry.numClasses : integerOption(options.numClasses, '--num-classes', 1, MAX_CLASSES);
+  if (!entry.preprocessing) throw new CliError(`${entry.name} declares no preprocessing in the model registry, so segment cannot tell how to feed it an image`);
+  const numClassesOption = options.numClasses === undefined ? undefined : integerOption(options.numClasses, '--num-classes', 1, MAX_CLASSES);
   const heatmapClass = options.heatmapClass === undefined ? null : integerOption(options.heatmapClass, '--heatmap-class', 0);
-  if (heatmapClass !== null && heatmapClass >= numClasses) throw new CliError(`--heatmap-class ${heatmapClass} is not one of the model's ${numClasses} classes (0 to ${numClasses - 1})`, ExitCode.usage);
+  const checkHeatmapClass = (numClasses: number) => {
+    if (heatmapClass !== null && heatmapClass >= numClasses) throw new CliError(`--heatmap-class ${heatmapClass} is not one of the model's ${numClasses} classes (0 to ${numClasses - 1})`, ExitCode.usage);
+  };
+  checkHeatmapClass(numClassesOption ?? entry.numClasses);
   const outputs = [['--out', options.out], ['--overlay', options.overlay], ['--heatmap', options.heatmap]].filter((o): o is [string, string] => !!o[1]);
   for (const [option, path] of outputs) await checkOutputFile(path, option);
   for (const [i, [option, path]] of outputs.entries()) {
     const same = outputs.findIndex(([, p]) => resolve(p) === resolve(path));
     if (same < i) throw new CliError(`${outputs[same]![0]} and ${option} are the same file '${path}'; give each its own`, ExitCode.usage);
   }
-  const picture = await readImage(image, parseMegapixels(options.maxMegapixels), (size) => checkForwardFits(entry, image, size, segmentTrace(() => entry.create({ numClasses }))));
+  const picture = await readImage(image, parseMegapixels(options.maxMegapixels), (size) => checkForwardFits(entry, image, size, segmentTrace(entry, () => entry.create({ numClasses: numClassesOption ?? entry.numClasses }))));
   if (picture.height < entry.minInputSize || picture.width < entry.minInputSize) {
     throw new CliError(`${entry.name} needs an image of at least ${entry.minInputSize}x${entry.minInputSize} pixels; '${image}' is ${picture.width}x${picture.height}`);
   }
-  let weights: StateDict | null = null;
+  let weights: { tensors: StateDict; metadata: Record<string, string> } | null = null;
   if (options.weights) {
     try {
-      weights = readSafetensors(await readWeightsFile(options.weights)).tensors;
+      weights = readSafetensors(await readWeightsFile(options.weights));
     } catch (error) {
       if (error instanceof CliError) throw error;
       throw new CliError(`cannot read weights '${options.weights}': ${(error as Error).message}`);
     }
   }
+  const metadataClasses = weights ? classesOf(weights.metadata, options.weights!) : null;
+  const numClasses = numClassesOption ?? metadataClasses?.length ?? entry.numClasses;
+  checkHeatmapClass(numClasses);
+  const names = [metadataClasses, entry.categories].find((c) => c?.length === numClasses) ?? null;
   await selectBackend(options.backend);
   const model = entry.create({ numClasses });
   let prediction: Prediction;
   try {
-    if (weights) loadWeights(model, weights, entry, numClasses, options.weights!);
+    if (weights) loadWeights(model, weights.tensors, entry, numClasses, options.weights!);
     model.eval();
     if (options.fuse !== false) fuseForInference(model);
     if (!isSegmenter(model)) throw new CliError(`${entry.name} has no segment() (not a Segmenter of @convkit/segmentation)`);
-    prediction = (await model.segment([picture]))[0]!;
+    const x = preprocess(entry, picture);
+    try {
+      prediction = (await model.segmentPreprocessed(x, [picture.height, picture.width]))[0]!;
+    } finally {
+      x.dispose();
+    }
   } finally {
     model.dispose();
   }
@@ -85,8 +101,9 @@ export async function segmentCommand(image: string, options: SegmentOptions): Pr
   const heatmap = options.heatmap ? encodePng(probabilityHeatmap(prediction.probabilities, prediction.numClasses, heatClass), picture.width, picture.height) : null;
   const written = [[options.out, mask], [options.overlay, overlay], [options.heatmap, heatmap]].filter((w): w is [string, Uint8Array] => !!w[0] && !!w[1]);
   await writeOutputFiles(written);
-  const share = ranked.map(([c, n]) => `class ${c} ${((100 * n) / prediction.classMap.length).toFixed(1)}%`);
-  console.error(`wrote ${written.map(([p]) => p).join(', ')}${heatmap ? ` (heat map of class ${heatClass})` : ''}: ${picture.width}x${picture.height}, ${share.join(', ')}`);
+  const className = (c: number) => (names ? `${escapeControl(names[c]!)} (class ${c})` : `class ${c}`);
+  const share = ranked.map(([c, n]) => `${className(c)} ${((100 * n) / prediction.classMap.length).toFixed(1)}%`);
+  console.error(`wrote ${written.map(([p]) => p).join(', ')}${heatmap ? ` (heat map of ${className(heatClass)})` : ''}: ${picture.width}x${picture.height}, ${share.join(', ')}`);
 }
 
 /** More than any segmentation data set has (ADE20K's 150, COCO-Stuff's 182); a head that wide takes gigabytes. */

@@ -66,20 +66,31 @@ export function wasmThreads(): number | null {
  * moment `navigator.hardwareConcurrency` reads twice the threads asked for.
  */
 export function installThreadSetting(tfjs: { setThreadsCount(threads: number): void }): void {
+  const running = tf.findBackend('wasm') as (tf.KernelBackend & WasmBackendInstance) | null;
+  if (running) {
+    // Started before convkit loaded it (tf.setBackend('wasm') directly): its pool is fixed; report it.
+    const threads = threadsOf(running);
+    started ??= { requested: threads, threads };
+    return;
+  }
   const factory = tf.findBackendFactory('wasm') as BackendFactory | null;
-  if (!factory || wrapped.has(factory) || tf.findBackend('wasm')) return;
+  if (!factory || wrapped.has(factory)) return;
   const withThreads: BackendFactory = async () => {
     const threads = resolvedThreads();
     if (threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     const threaded = threads > 1 && (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
     if (threaded) tfjs.setThreadsCount(threads);
     const backend = (threaded ? await withLogicalCores(2 * threads, factory) : await factory()) as tf.KernelBackend & WasmBackendInstance;
-    started = { requested: threads, threads: backend.wasm?.tfjs?.getThreadsCount?.() ?? 1 };
+    started = { requested: threads, threads: threadsOf(backend) };
     return backend;
   };
   wrapped.add(withThreads);
   tf.removeBackend('wasm');
   tf.registerBackend('wasm', withThreads, TFJS_WASM_PRIORITY);
+}
+
+function threadsOf(backend: WasmBackendInstance): number {
+  return backend.wasm?.tfjs?.getThreadsCount?.() ?? 1;
 }
 
 /** Runs `f` with `navigator.hardwareConcurrency` reading `cores`, then restores it. */

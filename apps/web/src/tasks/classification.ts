@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { preprocess } from '@convkit/core';
 import { className, classNames } from '../classes.js';
 import { element } from '../format.js';
-import { toInput } from '../image.js';
+import { resizedPixels } from '../image.js';
 import type { Ran, TaskView } from './types.js';
 
 export interface Prediction {
@@ -31,10 +32,10 @@ export function topK(logits: Float32Array, k: number): { index: number; probabil
     .map((index) => ({ index, probability: p[index]! / sum }));
 }
 
-/** Logits [1, numClasses] -> the top 5 with probabilities. */
+/** The image through the entry's registered preprocessing (`preprocess`), logits [1, numClasses] -> the top 5 with probabilities. */
 export const classificationView: TaskView<Classified> = {
   async run(model, entry, image) {
-    const x = toInput(image, entry.inputShape);
+    const x = preprocess(entry, resizedPixels(image, image.width, image.height));
     try {
       const output = model.call(x);
       try {
@@ -43,7 +44,7 @@ export const classificationView: TaskView<Classified> = {
         const logits = (await output.data()) as Float32Array;
         const names = classNames(entry);
         const predictions = topK(logits.subarray(0, output.shape[1]!), 5).map(({ index, probability }) => ({ index, label: className(names, index), probability }));
-        return { input: [entry.inputShape[0], entry.inputShape[1]], predictions, names };
+        return { input: [x.shape[1], x.shape[2]], predictions, names };
       } finally {
         tf.dispose(output as tf.TensorContainer);
       }

@@ -1,4 +1,5 @@
-import { type Detections, LABEL_COLOURS, isDetector, labelNames } from '@convkit/detection';
+import { preprocess } from '@convkit/core';
+import { type Detections, LABEL_COLOURS, isDetector } from '@convkit/detection';
 import { className, classNames } from '../classes.js';
 import { fetchAsset } from '../fetch-asset.js';
 import { element } from '../format.js';
@@ -21,22 +22,30 @@ interface BoxTruth {
 }
 
 /**
- * Boxes: the model's own `detect` (the Detector surface of @convkit/detection) on the picked image's
- * pixels; each model resizes to its input (or, for R-CNN and the FPN, takes the image as it is) and
- * returns boxes in the image's pixels, read back asynchronously with NMS on the host.
+ * Boxes: the image through the entry's registered preprocessing (`preprocess`: torchvision's ObjectDetection,
+ * bytes to [0, 1]), then the model's own `detect` (the Detector surface of @convkit/detection): each model
+ * resizes to its input (or, for R-CNN and the FPN, takes the image as it is) and returns boxes in the image's
+ * pixels, read back asynchronously with NMS on the host.
  */
 export const detectionView: TaskView<Detected> = {
   async run(model, entry, image) {
     if (!isDetector(model)) throw new Error(`${entry.name} is a ${model.typeName} without detect(); the demo runs detection models only`);
-    const { data } = resizedPixels(image, image.width, image.height);
-    const [found] = await model.detect([{ data, height: image.height, width: image.width }]);
-    const order = Array.from(found!.scores.keys()).sort((a, b) => found!.scores[b]! - found!.scores[a]!);
+    const x = preprocess(entry, resizedPixels(image, image.width, image.height));
+    let found: Detections;
+    try {
+      [found] = (await model.detect(x)) as [Detections];
+    } finally {
+      x.dispose();
+    }
+    // In the preprocessed image's pixels, which are the image's own unless the preprocessing resized.
+    const [sy, sx] = [image.height / x.shape[1], image.width / x.shape[2]];
+    const order = Array.from(found.scores.keys()).sort((a, b) => found.scores[b]! - found.scores[a]!);
     const detections = {
-      boxes: Float32Array.from(order.flatMap((i) => [0, 1, 2, 3].map((k) => found!.boxes[4 * i + k]!))),
-      scores: Float32Array.from(order, (i) => found!.scores[i]!),
-      labels: Int32Array.from(order, (i) => found!.labels[i]!),
+      boxes: Float32Array.from(order.flatMap((i) => [0, 1, 2, 3].map((k) => found.boxes[4 * i + k]! * (k % 2 === 0 ? sx : sy)))),
+      scores: Float32Array.from(order, (i) => found.scores[i]!),
+      labels: Int32Array.from(order, (i) => found.labels[i]!),
     };
-    return { input: [image.height, image.width], detections, names: labelNames(entry.categories) ?? classNames(entry) };
+    return { input: [x.shape[1], x.shape[2]], detections, names: classNames(entry) };
   },
 
   async render(result, container, image, truth) {

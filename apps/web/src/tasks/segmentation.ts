@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { preprocess } from '@convkit/core';
 import { argmaxClassMap, colorizeMask, isSegmenter, meanIoU, pixelAccuracy, vocColormap } from '@convkit/segmentation';
 import type { Truth } from '../bundled.js';
 import { className, classNames } from '../classes.js';
@@ -17,22 +18,23 @@ export interface Segmented extends Ran {
 const COLOURS = vocColormap();
 
 /**
- * Per-pixel classes: the image scaled down (never up) to fit the model's published input side, keeping its
- * aspect (an FCN takes any size), normalised as the model says, logits [1, H, W, C] -> argmax on the device -> one async read.
+ * Per-pixel classes: the image through the entry's registered preprocessing (`preprocess`: fcn_resnet50's
+ * shorter side to 520, ImageNet's or fcn_tiny's mean and std), logits [1, h, w, C] -> argmax on the device ->
+ * one async read; the mask at the size the model saw. A model whose preprocessing keeps the image's size (an
+ * FCN takes any) gets it scaled down, never up, to fit its published input side, which bounds its memory.
  */
 export const segmentationView: TaskView<Segmented> = {
   async run(model, entry, image) {
-    const fit = Math.min(1, Math.max(entry.inputShape[0], entry.inputShape[1]) / Math.max(image.width, image.height));
-    const width = Math.max(entry.minInputSize, Math.round(image.width * fit));
-    const height = Math.max(entry.minInputSize, Math.round(image.height * fit));
     if (!isSegmenter(model)) throw new Error(`${entry.name} is a ${model.typeName} without segment(); the demo segments with segmentation models only`);
-    // The model's own normalisation (x - 0.5 for fcn_tiny's shapes weights, ImageNet's for the others).
-    const { mean, std } = model.normalisation;
-    const pixels = resizedPixels(image, width, height);
-    const logits: unknown = tf.tidy(() => {
-      const rgb = tf.div(tf.cast(tf.browser.fromPixels(pixels), 'float32'), 255);
-      return model.call(tf.expandDims(tf.div(tf.sub(rgb, [...mean]), [...std]), 0)) as tf.TensorContainer;
-    });
+    const fit = entry.preprocessing?.resize === undefined ? Math.min(1, Math.max(entry.inputShape[0], entry.inputShape[1]) / Math.max(image.width, image.height)) : 1;
+    const x = preprocess(entry, resizedPixels(image, Math.max(entry.minInputSize, Math.round(image.width * fit)), Math.max(entry.minInputSize, Math.round(image.height * fit))));
+    const [, height, width] = x.shape;
+    let logits: unknown;
+    try {
+      logits = tf.tidy(() => model.call(x) as tf.TensorContainer);
+    } finally {
+      x.dispose();
+    }
     try {
       if (!(logits instanceof tf.Tensor) || logits.rank !== 4 || logits.shape[1] !== height || logits.shape[2] !== width) {
         throw new Error(`${entry.name} should return logits [1, ${height}, ${width}, classes] for a ${width}x${height} input; got ${describe(logits)}`);

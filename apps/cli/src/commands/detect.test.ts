@@ -38,6 +38,20 @@ describe('convkit detect', () => {
     expect([printed.width, printed.height, Array.isArray(printed.detections)]).toEqual([48, 48, true]);
   });
 
+  it("builds the model for a checkpoint's classes and names its labels by them", async () => {
+    const model = yoloTiny({ numClasses: 2 });
+    const tensors = await model.stateDict();
+    model.dispose();
+    writeFileSync(file('yolo-2.safetensors'), writeSafetensors(tensors));
+    writeFileSync(file('yolo-ring-star.safetensors'), writeSafetensors(tensors, { classes: JSON.stringify(['ring', 'star']) }));
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    await expect(detectCommand(file('shapes.png'), { model: 'yolo_tiny', weights: file('yolo-2.safetensors'), json: true, backend: 'wasm' })).rejects.toThrow(/do not fit yolo_tiny/);
+    await detectCommand(file('shapes.png'), { model: 'yolo_tiny', weights: file('yolo-ring-star.safetensors'), json: true, backend: 'wasm' });
+    const printed = JSON.parse(String(log.mock.calls[0]![0])) as { detections: { label: number; name: string }[] };
+    for (const d of printed.detections) expect(d.name).toBe(['ring', 'star'][d.label]);
+  });
+
   it('runs fasterrcnn_resnet50_fpn on a non-square image at its own size: boxes in its pixels, COCO names by torchvision id', async () => {
     // torchvision's fixture image (120x160) and the seeded weights of packages/detection's parity test,
     // scaled by its powers of two so that deterministic weights give detections.

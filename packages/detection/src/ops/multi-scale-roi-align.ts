@@ -62,16 +62,10 @@ export function multiScaleRoiAlign(
       for (let i = 0; i < k; i++) if (levels[i] === level) members.push(i);
       if (members.length === 0) return;
       order.push(...members);
-      // roiAlign holds [K, out, W, C] between its two products: about 1.4 GB for 1000 RoIs on P2 of an 800 px
-      // image, so the RoIs go in chunks of at most 2^24 such values.
-      const [, , width, c] = feature.shape;
-      const chunk = Math.max(1, Math.floor(2 ** 24 / (outputSize * width * c)));
-      for (let start = 0; start < members.length; start += chunk) {
-        const part = members.slice(start, start + chunk);
-        const levelRois = new Float32Array(5 * part.length);
-        part.forEach((i, j) => levelRois.set(rois.subarray(5 * i, 5 * i + 5), 5 * j));
-        pooled.push(roiAlign(feature, tf.tensor2d(levelRois, [part.length, 5]), outputSize, { spatialScale: scales[level]!, samplingRatio: options.samplingRatio ?? 2 }));
-      }
+      // roiAlign gathers each RoI's window of cells in chunks of bounded size, so one call per level.
+      const levelRois = new Float32Array(5 * members.length);
+      members.forEach((i, j) => levelRois.set(rois.subarray(5 * i, 5 * i + 5), 5 * j));
+      pooled.push(roiAlign(feature, tf.tensor2d(levelRois, [members.length, 5]), outputSize, { spatialScale: scales[level]!, samplingRatio: options.samplingRatio ?? 2 }));
     });
     if (pooled.length === 1) return pooled[0]!;
     const inverse = new Int32Array(k);

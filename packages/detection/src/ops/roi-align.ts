@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type OutputSize, gatherRows, outputSize2, readRois } from './roi-common.js';
+import { type OutputSize, gatherRows, outputSize2, readRois, weightedRowSum } from './roi-common.js';
 
 const f32 = Math.fround;
 
@@ -42,16 +42,51 @@ function axisWeights(out: Float32Array, offset: number, start: number, binSize: 
   }
 }
 
+/** Floats a chunk's gathered cells may hold at once: [RoIs, outH, outW, taps, C], 64 MiB. */
+const TAPS_BUDGET = 2 ** 24;
+
+/**
+ * One RoI's taps along one axis: for each bin, the cells with a nonzero weight in its row of the
+ * [bins, size] weight block and those weights, padded with weight 0 on cell 0 to `taps` entries.
+ */
+function axisTaps(weights: Float32Array, offset: number, bins: number, size: number, taps: number, cells: Int32Array, values: Float32Array, at: number): void {
+  for (let p = 0; p < bins; p++) {
+    let t = 0;
+    const row = offset + p * size;
+    for (let i = 0; i < size; i++) {
+      if (weights[row + i] === 0) continue;
+      cells[at + p * taps + t] = i;
+      values[at + p * taps + t] = weights[row + i]!;
+      t++;
+    }
+  }
+}
+
+/** The most cells with a nonzero weight in any bin's row of a [bins, size] weight block (at least 1). */
+function mostTaps(weights: Float32Array, offset: number, bins: number, size: number): number {
+  let most = 1;
+  for (let p = 0; p < bins; p++) {
+    let count = 0;
+    for (let i = 0; i < size; i++) if (weights[offset + p * size + i] !== 0) count++;
+    most = Math.max(most, count);
+  }
+  return most;
+}
+
 /**
  * RoI Align (Mask R-CNN), torchvision.ops.roi_align exactly: features: [N, H, W, C], rois: [K, 5]
  * (batch_index, x1, y1, x2, y2) in input coordinates -> [K, outH, outW, C], each output cell the average
  * of samplingRatio^2 bilinear samples (adaptive: ceil(roi / out) per axis when samplingRatio <= 0).
  * Without `aligned`, RoIs smaller than one cell are widened to one cell, as torchvision does.
  *
- * Sample positions and weights are computed on the host in torchvision's float32 arithmetic; the pooling
- * itself is two matrix products per image (rows, then columns) on the backend, so the result is
- * differentiable with respect to `features` (tf.grad works through it) and costs K * outH * W * C memory
- * in between. The RoIs are read synchronously and are not differentiated (as in torchvision).
+ * Sample positions and weights are computed on the host in torchvision's float32 arithmetic; bilinear
+ * interpolation is separable, so each output cell is a weighted sum over the cells its samples touch
+ * (with torchvision's default of 2 samples per axis, at most 4 rows times 4 columns). The pooling on the
+ * backend is a gather of those cells, a multiply by their weights and a sum (`weightedRowSum`):
+ * differentiable with respect to `features` (tf.grad works through it), holding nothing but the indices
+ * and weights for the backward pass, K * outH * outW * taps * C work whatever the feature map's
+ * size, and no batched matrix products (which tfjs-backend-wasm runs with a plain loop per batch). The
+ * RoIs are read synchronously and are not differentiated (as in torchvision).
  */
 export function roiAlign(features: tf.Tensor4D, rois: tf.Tensor2D, outputSize: OutputSize, options: RoiAlignOptions = {}): tf.Tensor4D {
   const { spatialScale = 1, samplingRatio = -1, aligned = false } = options;
@@ -83,28 +118,66 @@ export function roiAlign(features: tf.Tensor4D, rois: tf.Tensor2D, outputSize: O
     axisWeights(colWeights, r * outW * width, x1, binW, gridW, outW, width);
   }
 
+  // Each RoI's taps per bin along each axis. RoIs go in order of taps, so that a chunk's common count
+  // (its largest) wastes little on the others.
+  const rowTaps = Array.from({ length: k }, (_, r) => mostTaps(rowWeights, r * outH * height, outH, height));
+  const colTaps = Array.from({ length: k }, (_, r) => mostTaps(colWeights, r * outW * width, outW, width));
+  const order = Array.from({ length: k }, (_, r) => r).sort((a, b) => rowTaps[a]! * colTaps[a]! - rowTaps[b]! * colTaps[b]! || a - b);
+
   return tf.tidy(() => {
-    // Rows: for each image, [K_b * outH, H] x [H, W * C].
-    const perImage: tf.Tensor[] = [];
-    const order: number[] = [];
-    const rowMatrix = tf.tensor3d(rowWeights, [k, outH, height]);
-    for (let b = 0; b < n; b++) {
-      const members: number[] = [];
-      for (let r = 0; r < k; r++) if (batch[r] === b) members.push(r);
-      if (members.length === 0) continue;
-      order.push(...members);
-      const weights = tf.reshape(tf.gather(rowMatrix, members), [members.length * outH, height]);
-      const image = tf.reshape(tf.slice(features, [b, 0, 0, 0], [1, height, width, channels]), [height, width * channels]);
-      perImage.push(tf.reshape(tf.matMul(weights, image), [members.length, outH, width, channels]));
+    const cells = tf.reshape(features, [n * height * width, channels]) as tf.Tensor2D;
+    const pooled: tf.Tensor[] = [];
+    for (let first = 0; first < k;) {
+      // The chunk: as many RoIs (in order) as keep the gathered cells within the budget; at least one.
+      let tapsH = 0;
+      let tapsW = 0;
+      let last = first;
+      while (last < k) {
+        const r = order[last]!;
+        const h = Math.max(tapsH, rowTaps[r]!);
+        const w = Math.max(tapsW, colTaps[r]!);
+        if (last > first && (last - first + 1) * outH * outW * h * w * channels > TAPS_BUDGET) break;
+        tapsH = h;
+        tapsW = w;
+        last++;
+      }
+      const m = last - first;
+      const rowCells = new Int32Array(m * outH * tapsH);
+      const rowValues = new Float32Array(m * outH * tapsH);
+      const colCells = new Int32Array(m * outW * tapsW);
+      const colValues = new Float32Array(m * outW * tapsW);
+      for (let j = 0; j < m; j++) {
+        const r = order[first + j]!;
+        axisTaps(rowWeights, r * outH * height, outH, height, tapsH, rowCells, rowValues, j * outH * tapsH);
+        axisTaps(colWeights, r * outW * width, outW, width, tapsW, colCells, colValues, j * outW * tapsW);
+      }
+      // [m, outH, outW, tapsH, tapsW]: the cell index in `cells` and the weight of each tap.
+      const taps = tapsH * tapsW;
+      const indices = new Int32Array(m * outH * outW * taps);
+      const weights = new Float32Array(m * outH * outW * taps);
+      for (let j = 0; j < m; j++) {
+        const imageBase = batch[order[first + j]!]! * height;
+        for (let p = 0; p < outH; p++) {
+          for (let q = 0; q < outW; q++) {
+            const cell = ((j * outH + p) * outW + q) * taps;
+            for (let a = 0; a < tapsH; a++) {
+              const row = (imageBase + rowCells[(j * outH + p) * tapsH + a]!) * width;
+              const rowWeight = rowValues[(j * outH + p) * tapsH + a]!;
+              for (let c = 0; c < tapsW; c++) {
+                indices[cell + a * tapsW + c] = row + colCells[(j * outW + q) * tapsW + c]!;
+                weights[cell + a * tapsW + c] = rowWeight * colValues[(j * outW + q) * tapsW + c]!;
+              }
+            }
+          }
+        }
+      }
+      pooled.push(tf.reshape(weightedRowSum(cells, indices, weights, taps), [m, outH, outW, channels]));
+      first = last;
     }
-    const inverse = new Int32Array(k);
-    order.forEach((r, i) => (inverse[r] = i));
-    const rows = perImage.length === 1
-      ? perImage[0]!
-      : tf.reshape(gatherRows(tf.reshape(tf.concat(perImage), [k, -1]), inverse), [k, outH, width, channels]);
-    // Columns: per RoI, [outW, W] x [W, outH * C].
-    const byColumn = tf.reshape(tf.transpose(rows, [0, 2, 1, 3]), [k, width, outH * channels]);
-    const pooled = tf.matMul(tf.tensor3d(colWeights, [k, outW, width]), byColumn);
-    return tf.transpose(tf.reshape(pooled, [k, outW, outH, channels]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const sorted = pooled.length === 1 ? pooled[0]! : tf.concat(pooled);
+    const position = new Int32Array(k);
+    order.forEach((r, i) => (position[r] = i));
+    if (order.every((r, i) => r === i)) return sorted as tf.Tensor4D;
+    return tf.reshape(gatherRows(tf.reshape(sorted, [k, -1]) as tf.Tensor2D, position), [k, outH, outW, channels]) as tf.Tensor4D;
   });
 }

@@ -21,6 +21,7 @@ import { stepConfig } from './Step.js';
 import { batchNormGradConfig, broadcastConfig, reluGradConfig } from './gradients.js';
 import { fusedMatMulConfig } from './_FusedMatMul.js';
 import { batchMatMulConfig } from './BatchMatMul.js';
+import { gatherV2Config } from './GatherV2.js';
 
 const NATIVE_CONFIGS: KernelConfig[] = [
   conv2DConfig, fusedConv2DConfig, conv2DBackpropInputConfig, conv2DBackpropFilterConfig,
@@ -28,7 +29,7 @@ const NATIVE_CONFIGS: KernelConfig[] = [
   reluConfig, relu6Config, eluConfig, sigmoidConfig, leakyReluConfig, squareConfig,
   addConfig, subConfig, multiplyConfig, realDivConfig, maximumConfig, minimumConfig, stepConfig,
   sumConfig, meanConfig, maxConfig, minConfig, concatConfig, padV2Config, sliceConfig, tileConfig,
-  fusedMatMulConfig, batchMatMulConfig, reluGradConfig, batchNormGradConfig, broadcastConfig,
+  fusedMatMulConfig, batchMatMulConfig, reluGradConfig, batchNormGradConfig, broadcastConfig, gatherV2Config,
 ];
 
 /** Kernels with a oneDNN implementation (each still hands arguments it does not cover to tfjs-backend-cpu's). */
@@ -44,7 +45,7 @@ export const SHARED_KERNELS: readonly string[] = [
   'Cast', 'Exp', 'Floor', 'Identity', 'Log', 'Neg', 'NotEqual', 'OneHot', 'Pow', 'Reshape',
   'ResizeBilinear', 'Rsqrt', 'Select', 'SplitV', 'Transpose',
   'ZerosLike', 'ExpandDims', 'Squeeze', 'Fill', 'Range', 'Softmax', 'LogSoftmax', 'Pack', 'Unpack',
-  'GatherV2', 'Sqrt', 'Reciprocal', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'LogicalAnd',
+  'Sqrt', 'Reciprocal', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'LogicalAnd',
   'Abs', 'ArgMax', 'ClipByValue', 'Prod', 'All', 'Any', 'StridedSlice', 'Pad',
 ];
 

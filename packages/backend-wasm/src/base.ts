@@ -2,6 +2,7 @@ import { getKernel, registerKernel } from '@tensorflow/tfjs-core';
 import type { BackendPlugin } from '@convkit/core';
 import { registerCpuFallbackKernels } from './kernels/cpu-fallback.js';
 import { conv2DBackpropFilterConfig } from './kernels/Conv2DBackpropFilter.js';
+import { registerTransposedMatMulKernels } from './kernels/transposed-matmul.js';
 import { installThreadSetting } from './threads.js';
 
 export { MAX_WASM_THREADS, setWasmThreads, wasmThreads } from './threads.js';
@@ -29,5 +30,6 @@ export const wasmBackend: BackendPlugin = {
     // Kernels tfjs-backend-wasm lacks; without this one no convolution could be trained on wasm.
     if (!getKernel(conv2DBackpropFilterConfig.kernelName, 'wasm')) registerKernel(conv2DBackpropFilterConfig);
     registerCpuFallbackKernels();
+    registerTransposedMatMulKernels();
   },
 };

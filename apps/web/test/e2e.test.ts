@@ -132,8 +132,8 @@ describe('the web demo', () => {
     expect(await text('#weights-status')).toMatch(/^Weights: lenet5-digits\.safetensors, bundled with the demo: .*test accuracy 0\.\d+ \(from the file's metadata\)/);
     expect(await text('#fusion')).toBe('lenet5: inference folding: 0 of 0 BatchNorms folded into convolutions, 4 of 4 ReLUs fused (fuseForInference, after the weights loaded).');
     const predictions = await runClassifier();
-    expect(predictions[0]!.label).toBe('digit 7');
-    expect(await text('#result .truth')).toBe('The sample is digit 7: the top class is right.');
+    expect(predictions[0]!.label).toBe('7');
+    expect(await text('#result .truth')).toBe('The sample is 7: the top class is right.');
     await shot('classification-lenet5');
   });
 
@@ -536,7 +536,7 @@ describe('the web demo', () => {
       expect(await session.page.locator('#model').inputValue()).toBe(SMALL);
       expect(await text('#weights-status')).toMatch(/^Weights: lenet5-digits\.safetensors, bundled with the demo/);
       const predictions = await runClassifier();
-      expect(predictions[0]!.label).toBe('digit 7');
+      expect(predictions[0]!.label).toBe('7');
       await shot('offline');
     });
 

@@ -3,7 +3,6 @@ import { LayerInputError, StateDictError } from './errors.js';
 import { type HostDType, type HostTensor, type StateDict, elementCount, shapeToString } from './io/host-tensor.js';
 import { type ParameterLayout, fromTorchLayout, toTorchLayout, torchShape } from './layout.js';
 import { toFloat32Array } from './io/convert.js';
-import { isMetaBackend } from './meta/backend.js';
 
 interface ParameterEntry {
   variable: tf.Variable;
@@ -39,13 +38,19 @@ let activeTrace: CallRecord[] | null = null;
 /** Module calls in progress: only the outermost one checks its input. */
 let callDepth = 0;
 let refuseNonFinite = true;
+/**
+ * Backends whose tensors live in host memory, where the check's scalar read costs microseconds. On a GPU
+ * backend (webgl, webgpu, cuda) it would be a blocking readback in every forward pass, which those
+ * backends' tests forbid, so the check is not made there.
+ */
+const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm', 'onednn', 'tensorflow']);
 
 /**
  * Whether the outermost `Module.call` in eval mode refuses input tensors holding NaN or +-Infinity (on by
  * default). tfjs-backend-wasm's XNNPACK kernels do not propagate NaN (a convolution turns it into -Infinity,
  * a fused convolution + ReLU into 0), so such an input would come out as a finite, confident answer. The
- * check costs one pass over the input and one synchronous read of a scalar; training and the meta backend
- * skip it.
+ * check costs one pass over the input and one synchronous read of a scalar; training, the meta backend
+ * and the GPU backends (where the read would block on the device) skip it.
  */
 export function setRefuseNonFiniteInputs(refuse: boolean): void {
   refuseNonFinite = refuse;
@@ -128,7 +133,7 @@ export abstract class Module<In = tf.Tensor, Out = tf.Tensor> {
   }
 
   call(input: In): Out {
-    if (callDepth === 0 && refuseNonFinite && !this.training && !isMetaBackend()) assertFinite(this, input);
+    if (callDepth === 0 && refuseNonFinite && !this.training && HOST_MEMORY_BACKENDS.has(tf.getBackend())) assertFinite(this, input);
     let output: Out;
     callDepth++;
     try {

@@ -260,6 +260,9 @@ async function run(): Promise<void> {
   const view = TASK_VIEWS[entry.task];
   if (!view) throw new Error(`the demo has no result view for ${entry.task} yet (apps/web/src/tasks/); explore the architecture instead`);
   if (!image) throw new Error('pick an image first');
+  // The last result goes as the run starts: a cancelled or failed run must not leave it looking current.
+  ui.result.replaceChildren();
+  ui.timing.textContent = '';
   await ensureModel();
   ui.activity.textContent = `Running ${entry.name} on ${started?.backend} in the worker…`;
   const copy = await createImageBitmap(image.bitmap);

@@ -245,6 +245,7 @@ describe('the web demo', () => {
 
   /** Presses Tab from the top of the page until `id` has the focus; the ids focused on the way, `id` last. */
   async function tabUntil(id: string): Promise<string[]> {
+    await ready();
     await session.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     const seen: string[] = [];
     for (let i = 0; i < 40 && seen.at(-1) !== id; i++) {
@@ -255,11 +256,26 @@ describe('the web demo', () => {
     return seen;
   }
 
+  /**
+   * Enter on the focused button, and `path` given to the file chooser it opens. Headless Chromium under
+   * load has let the first press pass without a chooser (seen twice in 26 runs of a test): up to 3 presses.
+   */
+  async function chooseWithEnter(path: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const chooser = session.page.waitForEvent('filechooser', { timeout: 10_000 });
+      await session.page.keyboard.press('Enter');
+      try {
+        await (await chooser).setFiles(path);
+        return;
+      } catch (error) {
+        if (attempt === 3) throw error;
+      }
+    }
+  }
+
   it('picks an image from the keyboard', async () => {
     await tabUntil('image-button');
-    const chooser = session.page.waitForEvent('filechooser');
-    await session.page.keyboard.press('Enter');
-    await (await chooser).setFiles(join(images, 'digit-3.png'));
+    await chooseWithEnter(join(images, 'digit-3.png'));
     await ready();
     expect(await text('#image-name')).toBe('digit-3.png, 32x32');
     // Back to the samples, which the tests below expect each model to open on.
@@ -303,9 +319,7 @@ describe('the web demo', () => {
     it('loads a valid file picked from the keyboard, says so, and the output changes', async () => {
       const focused = await tabUntil('weights-button');
       expect(focused).toContain('image-button');
-      const chooser = session.page.waitForEvent('filechooser');
-      await session.page.keyboard.press('Enter');
-      await (await chooser).setFiles(join(folder, `${SMALL}.safetensors`));
+      await chooseWithEnter(join(folder, `${SMALL}.safetensors`));
       await ready();
       expect(await session.page.locator('#error').isHidden()).toBe(true);
       expect(await text('#weights-status')).toBe(`Weights: ${SMALL}.safetensors, 10 tensors`);

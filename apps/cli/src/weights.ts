@@ -1,4 +1,4 @@
-import { type Module, type StateDict, StateDictError } from '@convkit/core';
+import { type Module, type StateDict, StateDictError, readSafetensors } from '@convkit/core';
 import { CliError } from './cli-error.js';
 import { readInputFile } from './files.js';
 
@@ -49,4 +49,14 @@ export function readNpyFile(path: string, what = 'input'): Promise<Uint8Array> {
   return readInputFile(path, what, {
     checkStart: (head) => (NPY_MAGIC.every((b, i) => head[i] === b) ? null : `cannot read ${what} '${path}': not a .npy file (it does not start with \\x93NUMPY)`),
   });
+}
+
+/** A safetensors file's tensors and metadata, or a one-line CliError naming the file and what is wrong. */
+export async function readWeights(path: string): Promise<{ tensors: StateDict; metadata: Record<string, string> }> {
+  try {
+    return readSafetensors(await readWeightsFile(path));
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`cannot read weights '${path}': ${(error as Error).message}`);
+  }
 }

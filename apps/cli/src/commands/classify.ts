@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type ModelEntry, type StateDict, fuseForInference, preprocess, readSafetensors } from '@convkit/core';
+import { type ModelEntry, fuseForInference, preprocess } from '@convkit/core';
 import { CliError, ExitCode } from '../cli-error.js';
 import { type RgbImage, parseMegapixels, readImage } from '../images.js';
 import { selectBackend } from '../setup.js';
-import { loadWeights, readWeightsFile } from '../weights.js';
+import { loadWeights, readWeights } from '../weights.js';
 import { lookupModel } from '../lookup-model.js';
 
 export interface ClassifyOptions {
@@ -55,15 +55,7 @@ export async function classify(paths: string[], options: ClassifyOptions): Promi
   const images: { path: string; image: RgbImage }[] = [];
   for (const path of paths) images.push({ path, image: await readImage(path, maxMegapixels) });
   for (const { path, image } of images) if (image.width === 0 || image.height === 0) throw new CliError(`image '${path}' has no pixels (${image.width}x${image.height})`);
-  let weights: { tensors: StateDict; metadata: Record<string, string> } | null = null;
-  if (options.weights) {
-    try {
-      weights = readSafetensors(await readWeightsFile(options.weights));
-    } catch (error) {
-      if (error instanceof CliError) throw error;
-      throw new CliError(`cannot read weights '${options.weights}': ${(error as Error).message}`);
-    }
-  }
+  const weights = options.weights ? await readWeights(options.weights) : null;
   const metadataClasses = weights ? classesOf(weights.metadata, options.weights!) : null;
   const numClasses = metadataClasses?.length ?? entry.numClasses;
   const labels = metadataClasses ?? (entry.categories?.length === numClasses ? entry.categories : null);

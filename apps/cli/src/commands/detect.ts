@@ -1,8 +1,8 @@
-import { fuseForInference, preprocess, readSafetensors } from '@convkit/core';
+import { fuseForInference, preprocess } from '@convkit/core';
 import { type Detections, drawDetections, isDetector, labelNames } from '@convkit/detection';
 import { CliError } from '../cli-error.js';
 import { checkOutputFile } from '../files.js';
-import { readWeightsFile } from '../weights.js';
+import { readWeights } from '../weights.js';
 import { checkForwardFits, detectTrace } from '../forward-memory.js';
 import { integerOption } from '../option-values.js';
 import { parseMegapixels, readImage, writePng } from '../images.js';
@@ -51,15 +51,7 @@ export async function detectCommand(imagePath: string, options: DetectOptions): 
     throw new CliError(`--min-size and --max-size set fasterrcnn_resnet50_fpn's transform; ${entry.name} takes images as its detect() says (see docs/cli.md)`, 2);
   }
   if (!entry.preprocessing) throw new CliError(`${entry.name} declares no preprocessing in the model registry, so detect cannot tell how to feed it an image`);
-  let weights: ReturnType<typeof readSafetensors> | null = null;
-  if (options.weights) {
-    try {
-      weights = readSafetensors(await readWeightsFile(options.weights));
-    } catch (error) {
-      if (error instanceof CliError) throw error;
-      throw new CliError(`cannot read weights '${options.weights}': ${(error as Error).message}`);
-    }
-  }
+  const weights = options.weights ? await readWeights(options.weights) : null;
   const metadataClasses = weights ? classesOf(weights.metadata, options.weights!) : null;
   const categories = metadataClasses ?? entry.categories;
   await selectBackend(options.backend);

@@ -1,11 +1,11 @@
-import { type ModelEntry, type StateDict, readSafetensors } from '@convkit/core';
+import { type ModelEntry, type StateDict } from '@convkit/core';
 import { isDetector } from '@convkit/detection';
 import type { Skipped, VocDataset } from '@convkit/data';
 import { isSegmenter } from '@convkit/segmentation';
 import { CliError, ExitCode } from '../cli-error.js';
 import { integerOption } from '../option-values.js';
 import { selectBackend } from '../setup.js';
-import { loadWeights, readWeightsFile } from '../weights.js';
+import { loadWeights, readWeights } from '../weights.js';
 import {
   type ClassificationScores, type Split, classificationLoader, dataFormat, hasOwnHeldOut, openClassification, scoreClassifier, skippedNote, vocHasSplit,
 } from '../training/data-files.js';
@@ -144,15 +144,6 @@ export async function evaluate(options: EvalOptions): Promise<Evaluation> {
     }
   } finally {
     model.dispose();
-  }
-}
-
-async function readWeights(path: string): Promise<{ tensors: StateDict; metadata: Record<string, string> }> {
-  try {
-    return readSafetensors(await readWeightsFile(path));
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`cannot read weights '${path}': ${(error as Error).message}`);
   }
 }
 

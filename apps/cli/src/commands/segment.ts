@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { type ModelEntry, StateDictError, type StateDict, fuseForInference, listModels, preprocess, readSafetensors, torchShape } from '@convkit/core';
+import { type ModelEntry, StateDictError, type StateDict, fuseForInference, listModels, preprocess, torchShape } from '@convkit/core';
 import { type Prediction, colorizeMask, isSegmenter, overlayMask, probabilityHeatmap } from '@convkit/segmentation';
 import { CliError, ExitCode } from '../cli-error.js';
 import { checkOutputFile, writeOutputFiles } from '../files.js';
-import { readWeightsFile } from '../weights.js';
+import { readWeights } from '../weights.js';
 import { encodePng, parseMegapixels, readImage } from '../images.js';
 import { checkForwardFits, segmentTrace } from '../forward-memory.js';
 import { integerOption } from '../option-values.js';
@@ -62,15 +62,7 @@ export async function segmentCommand(image: string, options: SegmentOptions): Pr
   if (picture.height < entry.minInputSize || picture.width < entry.minInputSize) {
     throw new CliError(`${entry.name} needs an image of at least ${entry.minInputSize}x${entry.minInputSize} pixels; '${image}' is ${picture.width}x${picture.height}`);
   }
-  let weights: { tensors: StateDict; metadata: Record<string, string> } | null = null;
-  if (options.weights) {
-    try {
-      weights = readSafetensors(await readWeightsFile(options.weights));
-    } catch (error) {
-      if (error instanceof CliError) throw error;
-      throw new CliError(`cannot read weights '${options.weights}': ${(error as Error).message}`);
-    }
-  }
+  const weights = options.weights ? await readWeights(options.weights) : null;
   const metadataClasses = weights ? classesOf(weights.metadata, options.weights!) : null;
   const numClasses = numClassesOption ?? metadataClasses?.length ?? entry.numClasses;
   checkHeatmapClass(numClasses);

@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Module, type ModelEntry, type Preprocessing, crossEntropy, listModels, trainStep } from '@convkit/core';
 import { initialiseClassifier } from '@convkit/classifiers';
-import { CenterCrop, Compose, DataError, DataLoader, type Dataset, IdxDataset, ImageFolder, Resize, type Skipped, ToTensor, type Transform } from '@convkit/data';
+import { CenterCrop, Compose, DataError, DataLoader, type Dataset, IdxDataset, ImageFolder, RandomHorizontalFlip, Resize, type Skipped, ToTensor, type Transform } from '@convkit/data';
 import { CliError } from '../cli-error.js';
 import { type DataSet, type Trainer, type TrainSettings, epochSeed, yieldToEventLoop } from './trainer.js';
 
@@ -237,4 +237,20 @@ export function filesDataSet(path: string, valPath?: string, skipCorrupt = false
     },
   };
   return data;
+}
+
+/**
+ * The training loader of a detection or segmentation set from files: shuffled by seed and epoch, each
+ * image (with its boxes or mask) resized to the model's input and flipped at random, corrupt images
+ * stopping the run or, with `skipCorrupt`, left out and counted after each pass.
+ */
+export function augmentedTrainLoader(dataset: Dataset, [height, width]: readonly number[], settings: TrainSettings, skipCorrupt: boolean): DataLoader {
+  return new DataLoader(dataset, {
+    batchSize: settings.batchSize, shuffle: true, seed: settings.seed, dropLast: true,
+    transform: new Compose([new Resize([height!, width!]), new RandomHorizontalFlip()]),
+    onCorrupt: skipCorrupt ? 'skip' : 'error',
+    onProgress: (p) => {
+      if (p.done && p.skipped.length) console.log(skippedNote('training', p.skipped));
+    },
+  });
 }

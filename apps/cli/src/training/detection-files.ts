@@ -1,12 +1,12 @@
 import { basename, resolve } from 'node:path';
 import { type Module, type ModelEntry, deterministicStateDict, listModels } from '@convkit/core';
 import {
-  type Batch, CocoDataset, type CocoDetection, type CocoGroundTruth, Compose, DataLoader, RandomHorizontalFlip, Resize, type Skipped,
+  type Batch, CocoDataset, type CocoDetection, type CocoGroundTruth, type CocoSummary, DataLoader, type Skipped,
   VocDataset, evaluateCoco, evaluateVoc,
 } from '@convkit/data';
 import { type DetectionSample, type Detections, type Detector, SHAPES_RECIPES, isDetector, trainDetector } from '@convkit/detection';
 import { CliError } from '../cli-error.js';
-import { type Split, dataFormat, opened, skippedNote, vocHasSplit } from './data-files.js';
+import { type Split, augmentedTrainLoader, dataFormat, opened, skippedNote, vocHasSplit } from './data-files.js';
 import { type DataSet, type Trainer, type TrainSettings, epochSeed, mean, yieldToEventLoop } from './trainer.js';
 
 /** A detection data set from files: VOC Annotations or a COCO instances_*.json. */
@@ -15,15 +15,8 @@ export type DetectionFiles = VocDataset | CocoDataset;
 /** Which VOC average precision `vocAp` is: VOC2007's 11-point interpolation, or VOC2010's all-points area. */
 export type VocApVariant = 'voc2007-11point' | 'voc2010-allpoints';
 
-export interface DetectionScores {
-  /** COCO's AP at IoU .50:.05:.95, at .50 and .75, by object area, and AR with 100 detections per image; -1 where nothing could be measured. */
-  ap: number;
-  ap50: number;
-  ap75: number;
-  apSmall: number;
-  apMedium: number;
-  apLarge: number;
-  ar100: number;
+/** COCO's AP at IoU .50:.05:.95, at .50 and .75, by object area, and AR with 100 detections per image; -1 where nothing could be measured. */
+export interface DetectionScores extends Pick<CocoSummary, 'ap' | 'ap50' | 'ap75' | 'apSmall' | 'apMedium' | 'apLarge' | 'ar100'> {
   /** Pascal VOC's mean AP over the classes with objects, at IoU > 0.5; null when no class has one. */
   vocAp: number | null;
   vocApVariant: VocApVariant;
@@ -185,14 +178,7 @@ export function detectionFilesDataSet(path: string, valPath: string | undefined,
       const recipe = SHAPES_RECIPES.get(entry.name);
       const [height, width] = entry.inputShape;
       const note = (what: string) => (skipped: readonly Skipped[]) => console.log(skippedNote(what, skipped));
-      const trainLoader = new DataLoader(train, {
-        batchSize: settings.batchSize, shuffle: true, seed: settings.seed, dropLast: true,
-        transform: new Compose([new Resize([height, width]), new RandomHorizontalFlip()]),
-        onCorrupt: skipCorrupt ? 'skip' : 'error',
-        onProgress: (p) => {
-          if (p.done && p.skipped.length) note('training')(p.skipped);
-        },
-      });
+      const trainLoader = augmentedTrainLoader(train, [height, width], settings, skipCorrupt);
       const scored = held ?? openDetection(path, 'train', { images });
       const heldLoader = scoringLoader(scored, settings.batchSize, skipCorrupt, note('scoring'));
       return {

@@ -1,10 +1,10 @@
 import { basename, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Module, type ModelEntry, listModels, trainStep } from '@convkit/core';
-import { type Batch, Compose, DataLoader, RandomHorizontalFlip, Resize, type Skipped, VocDataset } from '@convkit/data';
+import { type Batch, DataLoader, type Skipped, VocDataset } from '@convkit/data';
 import { type Segmenter, FCN_TINY_SHAPES_RECIPE, IGNORE_INDEX, confusionMatrix, initialiseFcnTiny, isSegmenter, totalSegmentationLoss } from '@convkit/segmentation';
 import { CliError } from '../cli-error.js';
-import { type Split, dataFormat, opened, skippedNote, vocHasSplit } from './data-files.js';
+import { type Split, augmentedTrainLoader, dataFormat, opened, skippedNote, vocHasSplit } from './data-files.js';
 import { type DataSet, type Trainer, type TrainSettings, epochSeed, mean, yieldToEventLoop } from './trainer.js';
 
 export interface SegmentationScores {
@@ -125,14 +125,7 @@ export function segmentationFilesDataSet(path: string, valPath: string | undefin
       if (!isSegmenter(model)) throw new CliError(`${entry.name} is not a Segmenter (segment and loss); it cannot train on masks`);
       const [height, width] = entry.inputShape;
       const note = (what: string) => (skipped: readonly Skipped[]) => console.log(skippedNote(what, skipped));
-      const trainLoader = new DataLoader(train, {
-        batchSize: settings.batchSize, shuffle: true, seed: settings.seed, dropLast: true,
-        transform: new Compose([new Resize([height, width]), new RandomHorizontalFlip()]),
-        onCorrupt: skipCorrupt ? 'skip' : 'error',
-        onProgress: (p) => {
-          if (p.done && p.skipped.length) note('training')(p.skipped);
-        },
-      });
+      const trainLoader = augmentedTrainLoader(train, [height, width], settings, skipCorrupt);
       const scored = held ?? train;
       const heldLoader = scoringLoader(scored, skipCorrupt, note('scoring'));
       return {

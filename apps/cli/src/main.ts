@@ -215,8 +215,8 @@ program
 
 program
   .command('bench')
-  .description('median latency and peak memory of classifiers per backend, next to onnxruntime-node and PyTorch CPU run on the same machine')
-  .option('--models <names>', 'comma-separated classifiers', 'alexnet,vgg16,googlenet,resnet50,densenet121')
+  .description('median latency and peak memory of classifiers and detectors per backend, next to onnxruntime-node and PyTorch CPU run on the same machine')
+  .option('--models <names>', 'comma-separated classifiers or detectors (fasterrcnn_resnet50_fpn runs end to end on one image)', 'alexnet,vgg16,googlenet,resnet50,densenet121')
   .option('--batches <sizes>', 'comma-separated batch sizes', '1,8')
   .option('--backends <names>', 'comma-separated convkit backends (default: every available one but cpu, which takes seconds per image)')
   .option('--repeats <n>', 'timed runs per configuration; the median is reported', '7')

@@ -15,6 +15,18 @@ import torch
 import torchvision
 
 
+def timed(run, args):
+    """`run` after `args.warmup` untimed calls, `args.repeats` times: (milliseconds per call, last result)."""
+    for _ in range(args.warmup):
+        run()
+    times = []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        result = run()
+        times.append((time.perf_counter() - start) * 1000)
+    return times, result
+
+
 def train_step(model, name, batch, args):
     """One SGD step on random images and labels, as `convkit bench --train` times convkit's."""
     model.train()
@@ -27,13 +39,7 @@ def train_step(model, name, batch, args):
         torch.nn.functional.cross_entropy(model(x), labels).backward()
         optimizer.step()
 
-    for _ in range(args.warmup):
-        step()
-    times = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - start) * 1000)
+    times, _ = timed(step, args)
     return {"model": name, "phase": "train", "batch": batch, "runtime": "pytorch-cpu",
             "medianMs": statistics.median(times), "timesMs": times, "version": torch.__version__}
 
@@ -43,13 +49,7 @@ def detector(name, args):
     model = getattr(torchvision.models.detection, name)(weights=None, weights_backbone=None).eval()
     x = [torch.rand(3, args.detection_size, args.detection_size)]
     with torch.inference_mode():
-        for _ in range(args.warmup):
-            model(x)
-        times = []
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            found = model(x)
-            times.append((time.perf_counter() - start) * 1000)
+        times, found = timed(lambda: model(x), args)
     return {"model": name, "batch": 1, "runtime": "pytorch-cpu", "medianMs": statistics.median(times),
             "timesMs": times, "version": torch.__version__, "detections": len(found[0]["labels"])}
 
@@ -82,13 +82,7 @@ def main() -> None:
         for batch in [int(b) for b in args.batches.split(",")]:
             x = torch.randn(batch, 3, args.size, args.size)
             with torch.inference_mode():
-                for _ in range(args.warmup):
-                    model(x)
-                times = []
-                for _ in range(args.repeats):
-                    start = time.perf_counter()
-                    model(x)
-                    times.append((time.perf_counter() - start) * 1000)
+                times, _ = timed(lambda: model(x), args)
             results.append({"model": name, "batch": batch, "runtime": "pytorch-cpu",
                             "medianMs": statistics.median(times), "timesMs": times,
                             "version": torch.__version__})

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type OutputSize, gatherRows, outputSize2, readRois, weightedRowSum } from './roi-common.js';
+import { type OutputSize, outputSize2, readRois, weightedRowSum } from './roi-common.js';
 
 const f32 = Math.fround;
 
@@ -118,24 +118,22 @@ export function roiAlign(features: tf.Tensor4D, rois: tf.Tensor2D, outputSize: O
     axisWeights(colWeights, r * outW * width, x1, binW, gridW, outW, width);
   }
 
-  // Each RoI's taps per bin along each axis. RoIs go in order of taps, so that a chunk's common count
-  // (its largest) wastes little on the others.
+  // Each RoI's taps per bin along each axis. A chunk gathers its largest count for all its RoIs: with a
+  // fixed sampling ratio (torchvision's heads use 2) every RoI has at most 2 * ratio per axis anyway.
   const rowTaps = Array.from({ length: k }, (_, r) => mostTaps(rowWeights, r * outH * height, outH, height));
   const colTaps = Array.from({ length: k }, (_, r) => mostTaps(colWeights, r * outW * width, outW, width));
-  const order = Array.from({ length: k }, (_, r) => r).sort((a, b) => rowTaps[a]! * colTaps[a]! - rowTaps[b]! * colTaps[b]! || a - b);
 
   return tf.tidy(() => {
     const cells = tf.reshape(features, [n * height * width, channels]) as tf.Tensor2D;
     const pooled: tf.Tensor[] = [];
     for (let first = 0; first < k;) {
-      // The chunk: as many RoIs (in order) as keep the gathered cells within the budget; at least one.
+      // The chunk: as many RoIs as keep the gathered cells within the budget; at least one.
       let tapsH = 0;
       let tapsW = 0;
       let last = first;
       while (last < k) {
-        const r = order[last]!;
-        const h = Math.max(tapsH, rowTaps[r]!);
-        const w = Math.max(tapsW, colTaps[r]!);
+        const h = Math.max(tapsH, rowTaps[last]!);
+        const w = Math.max(tapsW, colTaps[last]!);
         if (last > first && (last - first + 1) * outH * outW * h * w * channels > TAPS_BUDGET) break;
         tapsH = h;
         tapsW = w;
@@ -147,7 +145,7 @@ export function roiAlign(features: tf.Tensor4D, rois: tf.Tensor2D, outputSize: O
       const colCells = new Int32Array(m * outW * tapsW);
       const colValues = new Float32Array(m * outW * tapsW);
       for (let j = 0; j < m; j++) {
-        const r = order[first + j]!;
+        const r = first + j;
         axisTaps(rowWeights, r * outH * height, outH, height, tapsH, rowCells, rowValues, j * outH * tapsH);
         axisTaps(colWeights, r * outW * width, outW, width, tapsW, colCells, colValues, j * outW * tapsW);
       }
@@ -156,7 +154,7 @@ export function roiAlign(features: tf.Tensor4D, rois: tf.Tensor2D, outputSize: O
       const indices = new Int32Array(m * outH * outW * taps);
       const weights = new Float32Array(m * outH * outW * taps);
       for (let j = 0; j < m; j++) {
-        const imageBase = batch[order[first + j]!]! * height;
+        const imageBase = batch[first + j]! * height;
         for (let p = 0; p < outH; p++) {
           for (let q = 0; q < outW; q++) {
             const cell = ((j * outH + p) * outW + q) * taps;
@@ -174,10 +172,6 @@ export function roiAlign(features: tf.Tensor4D, rois: tf.Tensor2D, outputSize: O
       pooled.push(tf.reshape(weightedRowSum(cells, indices, weights, taps), [m, outH, outW, channels]));
       first = last;
     }
-    const sorted = pooled.length === 1 ? pooled[0]! : tf.concat(pooled);
-    const position = new Int32Array(k);
-    order.forEach((r, i) => (position[r] = i));
-    if (order.every((r, i) => r === i)) return sorted as tf.Tensor4D;
-    return tf.reshape(gatherRows(tf.reshape(sorted, [k, -1]) as tf.Tensor2D, position), [k, outH, outW, channels]) as tf.Tensor4D;
+    return (pooled.length === 1 ? pooled[0]! : tf.concat(pooled)) as tf.Tensor4D;
   });
 }
